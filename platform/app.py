@@ -1,0 +1,51 @@
+"""The one Flask app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tukiverkko.platform.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web application for `settings` (default: from the environment)."""
+    from tukiverkko.platform import api, auth, errors, health, i18n, logs, security, web
+    from tukiverkko.platform.db import Database
+
+    settings = (settings or Settings.from_env()).resolved()
+    logs.configure_logging(settings.log_level, settings.log_json)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(
+        TUKIVERKKO_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["tukiverkko.db"] = Database(settings.database_url)
+
+    security.init_request_hooks(app)
+    i18n.init_i18n(app)
+    errors.register_error_handlers(app)
+    app.register_blueprint(health.blp)
+    app.register_blueprint(web.blp)
+    rest = api.init_api(app)
+    app.before_request(auth.check_path_objects)
+    for blueprint in _api_blueprints():
+        rest.register_blueprint(blueprint, url_prefix=api.API_PREFIX + blueprint.url_prefix)
+    auth.assert_path_objects_registered(app)
+    return app
+
+
+def _api_blueprints() -> list:
+    """Every flask-smorest blueprint of the core, in registration order."""
+    from tukiverkko.platform import audit_api
+    from tukiverkko.platform.identity import api as identity_api
+    from tukiverkko.platform.identity import users_api
+    from tukiverkko.tenants import api as tenants_api
+
+    return [identity_api.blp, users_api.blp, tenants_api.blp, audit_api.blp]

@@ -1,0 +1,134 @@
+"""Who is asking: the principal of a request, and the one permission check.
+
+A request is authenticated by a bearer access token (API) or by the signed
+web-session cookie (pages). Either way the session row, the user and the
+tenant are checked on every request, so sign-out, password change and
+suspension take effect at once. Once the principal is known, the tenant
+context is set and every query is filtered to that tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g, request, session
+
+from tukiverkko.platform import audit, context
+from tukiverkko.platform.db import get_database
+from tukiverkko.platform.errors import Forbidden, NotFound, Unauthorized
+from tukiverkko.platform.identity.service import Principal, load_principal
+from tukiverkko.platform.identity.tokens import decode_access_token
+from tukiverkko.platform.permissions import Permission, allows
+
+WEB_SESSION_KEY = "sid"
+_UNSET = object()
+
+
+def current_principal() -> Principal | None:
+    """The signed-in principal of this request, or None (resolved once per request)."""
+    cached = g.get("principal", _UNSET)
+    if cached is not _UNSET:
+        return cached  # type: ignore[return-value]
+    principal = _resolve()
+    g.principal = principal
+    if principal is not None:
+        context.set_tenant(principal.tenant_id)
+    return principal
+
+
+def _resolve() -> Principal | None:
+    header = request.headers.get("Authorization", "")
+    session_id: uuid.UUID | None = None
+    tenant_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+    if header.lower().startswith("bearer "):
+        settings = current_app.config["TUKIVERKKO_SETTINGS"]
+        claims = decode_access_token(settings.secret_key, header[7:].strip())
+        if claims is None:
+            return None
+        session_id, tenant_id, user_id = claims.session_id, claims.tenant_id, claims.user_id
+    elif WEB_SESSION_KEY in session:
+        try:
+            session_id = uuid.UUID(session[WEB_SESSION_KEY])
+            tenant_id = uuid.UUID(session["tid"])
+        except (KeyError, ValueError):
+            return None
+    else:
+        return None
+    with context.bind(tenant_id=tenant_id), get_database().unit_of_work() as db:
+        principal = load_principal(db, session_id)
+    if principal is None or (user_id is not None and principal.user_id != user_id):
+        return None
+    return principal
+
+
+def require_principal() -> Principal:
+    principal = current_principal()
+    if principal is None:
+        raise Unauthorized(
+            "Sign in first.", headers={"WWW-Authenticate": 'Bearer realm="tukiverkko"'}
+        )
+    return principal
+
+
+def authorize(permission: Permission) -> Principal:
+    """The one permission check: the signed-in principal, if their role allows it."""
+    principal = require_principal()
+    if not allows(principal.role, permission):
+        with get_database().unit_of_work() as db:
+            audit.record(
+                db,
+                "permission_denied",
+                actor_id=principal.user_id,
+                permission=permission.value,
+                path=request.path,
+                method=request.method,
+            )
+        raise Forbidden("Your role does not allow this.", code="permission_denied")
+    return principal
+
+
+# Path parameters of API routes and how to tell whether the principal can see
+# the object they name. Checked before the body is parsed, so another tenant's
+# id is always a plain 404, never a 403 or a validation error.
+PathCheck = Callable[[Any, Principal, uuid.UUID], bool]
+PATH_OBJECTS: dict[str, PathCheck] = {}
+
+
+def path_object(name: str) -> Callable[[PathCheck], PathCheck]:
+    """Register how `<uuid:name>` in an API route is checked for visibility."""
+
+    def register(check: PathCheck) -> PathCheck:
+        PATH_OBJECTS[name] = check
+        return check
+
+    return register
+
+
+def check_path_objects() -> None:
+    """before_request hook of the API: authenticate, then 404 what is not visible."""
+    if not request.path.startswith("/api/"):
+        return
+    args = request.view_args or {}
+    ids = {k: v for k, v in args.items() if isinstance(v, uuid.UUID)}
+    if not ids:
+        return
+    principal = require_principal()
+    with get_database().unit_of_work() as db:
+        for name, value in ids.items():
+            if not PATH_OBJECTS[name](db, principal, value):
+                raise NotFound("No such object.")
+
+
+def assert_path_objects_registered(app: Any) -> None:
+    """Every `<uuid:...>` in an API route must have a visibility check."""
+    from werkzeug.routing import UUIDConverter
+
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        for name, converter in rule._converters.items():
+            if isinstance(converter, UUIDConverter) and name not in PATH_OBJECTS:
+                raise RuntimeError(f"{rule.rule}: no visibility check for path parameter {name!r}")

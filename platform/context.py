@@ -1,0 +1,90 @@
+"""Who and what the current unit of work is for: request id and tenant.
+
+Kept in context variables so that the same code serves a web request, a CLI
+command and a background job. Jobs carry the values explicitly and restore
+them with `bind()`; `bind()` always restores the previous values, so a reused
+worker never runs with the previous job's tenant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    request_id: str | None = None
+    tenant_id: uuid.UUID | None = None
+    # True only inside `cross_tenant()`: the one audited way to reach
+    # several tenants' rows at once.
+    cross_tenant: bool = False
+
+
+# Context is a frozen dataclass: sharing the default instance is safe.
+_current: ContextVar[Context] = ContextVar("tukiverkko_context", default=Context())  # noqa: B039
+
+
+def current() -> Context:
+    """The context of the running request, command or job."""
+    return _current.get()
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def bind(
+    *,
+    request_id: str | None = None,
+    tenant_id: uuid.UUID | str | None = None,
+    keep_request_id: bool = True,
+) -> Iterator[Context]:
+    """Run a block for one tenant (or none) and one request id, then restore."""
+    previous = _current.get()
+    if isinstance(tenant_id, str):
+        tenant_id = uuid.UUID(tenant_id)
+    rid = request_id or (previous.request_id if keep_request_id else None) or new_request_id()
+    token = _current.set(Context(request_id=rid, tenant_id=tenant_id, cross_tenant=False))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+@contextlib.contextmanager
+def cross_tenant(reason: str) -> Iterator[None]:
+    """Lift the tenant filter for a block. Logged with its reason.
+
+    Only platform-level code (operator views, scheduled scans, aggregates for
+    model owners that return counts only) may use it.
+    """
+    previous = _current.get()
+    log.info("cross-tenant access", extra={"reason": reason})
+    token = _current.set(Context(request_id=previous.request_id, tenant_id=None, cross_tenant=True))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def set_request_id(request_id: str) -> None:
+    """Set the request id for the rest of this context (used at request start)."""
+    _current.set(Context(request_id=request_id))
+
+
+def set_tenant(tenant_id: uuid.UUID | None) -> None:
+    """Set the tenant for the rest of this context (used once a principal is known)."""
+    prev = _current.get()
+    _current.set(Context(request_id=prev.request_id, tenant_id=tenant_id))
+
+
+def reset() -> None:
+    _current.set(Context())

@@ -1,0 +1,249 @@
+"""Database: typed declarative base, the engine, and the one unit of work.
+
+Tenant isolation, layer 1: every query of a `TenantOwned` entity made
+through our sessions is filtered by the current tenant (selects, and ORM
+bulk updates and deletes), and new rows are stamped with it. Without a
+tenant in context the filter matches nothing: it fails closed.
+
+Layer 2 (PostgreSQL): each transaction sets `app.tenant_id` locally, and
+row-level security policies created by the migrations (see
+`tenant_rls_sql`) filter raw SQL too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Enum,
+    ForeignKey,
+    MetaData,
+    TypeDecorator,
+    Uuid,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    sessionmaker,
+    with_loader_criteria,
+)
+from sqlalchemy.pool import NullPool
+
+from tukiverkko.platform import context
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps that are always timezone-aware UTC, on SQLite and PostgreSQL alike.
+
+    SQLite keeps no zone, so values are stored as UTC and read back as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use timezone-aware UTC values")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def str_enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    """An enum column stored as its string values (portable, readable in SQL)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+class HasId:
+    """Non-guessable primary key: ids appear in URLs."""
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class HasTimestamps:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TenantOwned:
+    """Mixin for every row that belongs to one tenant."""
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("tenants.id"), index=True, nullable=False)
+
+
+class TenantMismatch(RuntimeError):
+    """A row of another tenant was about to be written: a programming error."""
+
+
+class TenantSession(Session):
+    """Session class that carries the tenancy events."""
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _filter_by_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_select and (state.is_column_load or state.is_relationship_load):
+        return  # the criteria of the originating query propagate to these
+    ctx = context.current()
+    if ctx.cross_tenant:
+        return
+    tenant_id = ctx.tenant_id
+    # The lambda is cached; `tenant_id` is a closure variable and therefore
+    # tracked as a bound parameter, not frozen into the cached statement.
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
+    ctx = context.current()
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.tenant_id is None:
+            if ctx.tenant_id is None:
+                raise TenantMismatch(f"{type(obj).__name__} written with no tenant in context")
+            obj.tenant_id = ctx.tenant_id
+        elif not ctx.cross_tenant and obj.tenant_id != ctx.tenant_id:
+            raise TenantMismatch(f"{type(obj).__name__} belongs to another tenant")
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _set_database_tenant(session: Session, transaction: Any, connection: Any) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    ctx = context.current()
+    connection.execute(
+        text(
+            "SELECT set_config('app.tenant_id', :tenant, true),"
+            " set_config('app.cross_tenant', :cross, true)"
+        ),
+        {
+            "tenant": str(ctx.tenant_id) if ctx.tenant_id else "",
+            "cross": "on" if ctx.cross_tenant else "off",
+        },
+    )
+
+
+def tenant_rls_sql(table: str) -> list[str]:
+    """Statements that put a tenant-owned table under row-level security.
+
+    Migrations call this for every table that has a `tenant_id` column; a
+    test fails when one is missed.
+    """
+    predicate = (
+        "(current_setting('app.cross_tenant', true) = 'on'"
+        " OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)"
+    )
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} USING {predicate} WITH CHECK {predicate}",
+    ]
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings we rely on (foreign keys on SQLite)."""
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if ":memory:" in url:
+            kwargs["poolclass"] = NullPool
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    return engine
+
+
+class Database:
+    """The engine and session factory of one app."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.session_factory = sessionmaker(
+            bind=self.engine, class_=TenantSession, expire_on_commit=False
+        )
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: commits when the block ends, rolls back on any error."""
+        session = self.session_factory()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def get_database() -> Database:
+    db: Database = current_app.extensions["tukiverkko.db"]
+    return db
+
+
+@contextlib.contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The one way to open a transaction: `with unit_of_work() as session: ...`."""
+    with get_database().unit_of_work() as session:
+        yield session

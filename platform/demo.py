@@ -1,0 +1,95 @@
+"""Demo data for `make run`: a few organisations and people to sign in as.
+
+Idempotent: the operator organisation's slug marks the data as loaded.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tukiverkko.platform import context
+from tukiverkko.platform.db import unit_of_work
+from tukiverkko.platform.identity.models import Role
+from tukiverkko.platform.identity.service import create_user
+from tukiverkko.tenants.models import Tenant, TenantKind, TenantStatus
+
+DEMO_PASSWORD = "demo-salasana-2026"
+
+ORGANISATIONS = [
+    # slug, name, kind, business id, municipality, people (email, name, role)
+    (
+        "tukiverkko",
+        "Tukiverkko (ylläpito)",
+        TenantKind.OPERATOR,
+        None,
+        "Helsinki",
+        [("operaattori@tukiverkko.example", "Olli Operaattori", Role.OPERATOR)],
+    ),
+    (
+        "pienperhe",
+        "Pienperheyhdistys ry",
+        TenantKind.MODEL_OWNER,
+        "0116297-6",
+        "Helsinki",
+        [("malli@pienperhe.example", "Maija Mallinomistaja", Role.OWNER_STAFF)],
+    ),
+    (
+        "tsemppi",
+        "Turun Monipalvelukeskus Tsemppi",
+        TenantKind.PARTNER,
+        "1234567-1",
+        "Turku",
+        [
+            ("admin@tsemppi.example", "Aino Admin", Role.TENANT_ADMIN),
+            ("koordinaattori@tsemppi.example", "Kaisa Koordinaattori", Role.COORDINATOR),
+            ("matti@tsemppi.example", "Matti Mieskaveri", Role.VOLUNTEER),
+        ],
+    ),
+    (
+        "mll-vs",
+        "MLL:n Varsinais-Suomen piiri",
+        TenantKind.PARTNER,
+        "0204819-8",
+        "Turku",
+        [
+            ("admin@mll-vs.example", "Anna Admin", Role.TENANT_ADMIN),
+            ("koordinaattori@mll-vs.example", "Kalle Koordinaattori", Role.COORDINATOR),
+        ],
+    ),
+    (
+        "miessakit-oulu",
+        "Miessakit ry, Oulu",
+        TenantKind.PARTNER,
+        "0727153-2",
+        "Oulu",
+        [("koordinaattori@miessakit.example", "Pekka Koordinaattori", Role.COORDINATOR)],
+    ),
+]
+
+
+def load_demo() -> bool:
+    """Create the demo organisations and accounts; False if they already exist."""
+    with context.cross_tenant("demo data"), unit_of_work() as session:
+        if session.scalar(select(Tenant).where(Tenant.slug == ORGANISATIONS[0][0])):
+            return False
+        for slug, name, kind, business_id, municipality, people in ORGANISATIONS:
+            tenant = Tenant(
+                slug=slug,
+                name=name,
+                kind=kind,
+                status=TenantStatus.ACTIVE,
+                business_id=business_id,
+                municipality=municipality,
+            )
+            session.add(tenant)
+            session.flush()
+            for email, person, role in people:
+                create_user(
+                    session,
+                    tenant_id=tenant.id,
+                    email=email,
+                    name=person,
+                    role=role,
+                    password=DEMO_PASSWORD,
+                )
+    return True

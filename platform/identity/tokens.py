@@ -1,0 +1,76 @@
+"""Short-lived signed API access tokens and opaque secrets.
+
+JWTs are made with joserfc, the JOSE library of the Authlib project (Authlib's
+own `authlib.jose` is deprecated in its favour).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+
+ISSUER = "tukiverkko"
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def _signing_key(secret_key: str) -> OctKey:
+    # A key of its own, derived from the secret key, so tokens and cookies differ.
+    return OctKey.import_key(
+        hashlib.sha256(b"tukiverkko-access-token:" + secret_key.encode()).digest()
+    )
+
+
+def issue_access_token(secret_key: str, claims: AccessClaims, lifetime_seconds: int) -> str:
+    now = int(time.time())
+    payload = {
+        "iss": ISSUER,
+        "sub": str(claims.user_id),
+        "tid": str(claims.tenant_id),
+        "sid": str(claims.session_id),
+        "iat": now,
+        "exp": now + lifetime_seconds,
+    }
+    return jwt.encode({"alg": "HS256"}, payload, _signing_key(secret_key), algorithms=["HS256"])
+
+
+def decode_access_token(secret_key: str, token: str) -> AccessClaims | None:
+    """The token's claims, or None if it is forged, malformed or expired."""
+    try:
+        token_obj = jwt.decode(token, _signing_key(secret_key), algorithms=["HS256"])
+        registry = jwt.JWTClaimsRegistry(
+            iss={"essential": True, "value": ISSUER},
+            exp={"essential": True},
+            sub={"essential": True},
+        )
+        registry.validate(token_obj.claims)
+        claims = token_obj.claims
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            tenant_id=uuid.UUID(claims["tid"]),
+            session_id=uuid.UUID(claims["sid"]),
+        )
+    except (JoseError, KeyError, ValueError, TypeError):
+        return None
+
+
+def new_secret() -> str:
+    """An unguessable token for links and refresh tokens."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(raw: str) -> str:
+    """Only hashes of secrets are stored."""
+    return hashlib.sha256(raw.encode()).hexdigest()

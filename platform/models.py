@@ -1,0 +1,10 @@
+"""Imports every core model module so that the metadata is complete."""
+
+from __future__ import annotations
+
+
+def load_models() -> None:
+    """Register the core's tables on `Base.metadata` (for Alembic and tests)."""
+    import tukiverkko.platform.audit
+    import tukiverkko.platform.identity.models
+    import tukiverkko.tenants.models  # noqa: F401
