@@ -11,6 +11,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the web application for `settings` (default: from the environment)."""
     from tukiverkko.platform import api, auth, errors, health, i18n, logs, security, web
     from tukiverkko.platform.db import Database
+    from tukiverkko.platform.identity import web as identity_web
+    from tukiverkko.platform.identity.service import WEB_SESSION_LIFETIME
 
     settings = (settings or Settings.from_env()).resolved()
     logs.configure_logging(settings.log_level, settings.log_json)
@@ -24,7 +26,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
-        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_NAME="tukiverkko_session",
+        PERMANENT_SESSION_LIFETIME=WEB_SESSION_LIFETIME,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.extensions["tukiverkko.db"] = Database(settings.database_url)
 
@@ -33,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
+    app.register_blueprint(identity_web.blp)
     rest = api.init_api(app)
     app.before_request(auth.check_path_objects)
     for blueprint in _api_blueprints():

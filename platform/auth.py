@@ -49,7 +49,9 @@ def _resolve() -> Principal | None:
         if claims is None:
             return None
         session_id, tenant_id, user_id = claims.session_id, claims.tenant_id, claims.user_id
-    elif WEB_SESSION_KEY in session:
+    elif WEB_SESSION_KEY in session and not request.path.startswith("/api/"):
+        # Cookies authenticate pages only: the API takes bearer tokens, so a
+        # cross-site request cannot ride on a browser's cookie.
         try:
             session_id = uuid.UUID(session[WEB_SESSION_KEY])
             tenant_id = uuid.UUID(session["tid"])

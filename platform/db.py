@@ -17,7 +17,7 @@ import enum
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import (
@@ -45,6 +45,8 @@ from sqlalchemy.orm import (
 from sqlalchemy.pool import NullPool
 
 from tukiverkko.platform import context
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -235,6 +237,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def get_or_404(session: Session, model: type[T], ident: uuid.UUID) -> T:
+    """The row, if it exists and the current tenant may see it; else a 404 problem."""
+    from tukiverkko.platform.errors import NotFound
+
+    obj = session.get(model, ident)
+    if obj is None:
+        raise NotFound("No such object.")
+    return obj
 
 
 def get_database() -> Database:

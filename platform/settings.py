@@ -43,8 +43,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     log_json: bool = True
     log_level: str = "INFO"
-    # Web session cookies are Secure unless explicitly turned off for plain-HTTP dev.
-    session_cookie_secure: bool = False
+    # Web session cookies are Secure except in development and tests (plain HTTP on loopback).
+    session_cookie_secure: bool | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 14
 
@@ -58,7 +58,7 @@ class Settings:
             if raw is None:
                 continue
             default = getattr(cls(), f.name)
-            if isinstance(default, bool):
+            if isinstance(default, bool) or f.name == "session_cookie_secure":
                 values[f.name] = raw.strip().lower() in {"1", "true", "yes", "on"}
             elif isinstance(default, int):
                 values[f.name] = int(raw)
@@ -79,6 +79,11 @@ class Settings:
             database_migration_url=self.database_migration_url or database_url,
             storage_dir=Path(self.storage_dir) if self.storage_dir else var_dir / "files",
             mail_dir=Path(self.mail_dir) if self.mail_dir else var_dir / "mail",
+            session_cookie_secure=(
+                self.env not in ("development", "test")
+                if self.session_cookie_secure is None
+                else self.session_cookie_secure
+            ),
         )
 
     @property

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tukiverkko.platform import context
 from tukiverkko.platform.auth import authorize, path_object
-from tukiverkko.platform.db import get_database
+from tukiverkko.platform.db import get_database, get_or_404
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.identity.service import Principal
 from tukiverkko.platform.pagination import PageArgs, page_schema, paginate
@@ -96,11 +96,11 @@ class Tenants(MethodView):
 @blp.route("/<uuid:tenant_id>")
 class TenantItem(MethodView):
     @blp.response(200, TenantSchema)
-    def get(self, tenant_id: uuid.UUID) -> Tenant | None:
+    def get(self, tenant_id: uuid.UUID) -> Tenant:
         """One organisation."""
         authorize(Permission.READ_TENANT)
         with get_database().unit_of_work() as db:
-            return db.get(Tenant, tenant_id)
+            return get_or_404(db, Tenant, tenant_id)
 
     @blp.arguments(TenantEdit)
     @blp.response(200, TenantSchema)
@@ -108,8 +108,7 @@ class TenantItem(MethodView):
         """Edit the name, municipality and contact details."""
         authorize(Permission.EDIT_TENANT)
         with get_database().unit_of_work() as db:
-            tenant = db.get(Tenant, tenant_id)
-            assert tenant is not None
+            tenant = get_or_404(db, Tenant, tenant_id)
             return service.update_tenant(db, tenant, args)
 
 
@@ -121,8 +120,7 @@ def _status_route(name: str, status: TenantStatus, doc: str) -> None:
         def post(self, args: dict[str, Any], tenant_id: uuid.UUID) -> Tenant:
             principal = authorize(Permission.MANAGE_TENANTS)
             with context.cross_tenant(f"tenant {name}"), get_database().unit_of_work() as db:
-                tenant = db.get(Tenant, tenant_id)
-                assert tenant is not None
+                tenant = get_or_404(db, Tenant, tenant_id)
                 return service.change_tenant_status(
                     db,
                     tenant,

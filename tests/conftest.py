@@ -20,8 +20,12 @@ from flask.testing import FlaskClient
 
 from tests.support.services import APP_ROLE, OWNER_ROLE, PostgresServer, RedisServer
 from tukiverkko.platform.db import Database
+from tukiverkko.platform.identity.passwords import configure_hasher
 from tukiverkko.platform.migrate import upgrade
 from tukiverkko.platform.settings import Settings
+
+# Cheap argon2id for tests: the algorithm and code paths are the same, the cost is not.
+configure_hasher(time_cost=1, memory_cost=1024)
 
 BACKENDS = ["sqlite", "postgresql"]
 _counter = itertools.count()

@@ -81,3 +81,15 @@ def token_for(client: FlaskClient, org: Org, role: Role) -> dict[str, str]:
     )
     assert resp.status_code == 200, resp.text
     return {"Authorization": f"Bearer {resp.json['access_token']}"}
+
+
+def objects_of(org: Org) -> dict[str, uuid.UUID]:
+    """One object of `org` for every kind of id that appears in an API path.
+
+    The cross-tenant test fills each `<uuid:name>` of every route from this
+    map; a new kind of path id must be added here (the test says so).
+    """
+    return {
+        "tenant_id": org.id,
+        "user_id": org.people[Role.VOLUNTEER],
+    }

@@ -13,6 +13,13 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_LENGTH = 10
 
 
+def configure_hasher(*, time_cost: int, memory_cost: int, parallelism: int = 1) -> None:
+    """Change the argon2id cost (the test suite lowers it; production keeps the defaults)."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform.auth import authorize, path_object, require_principal
-from tukiverkko.platform.db import get_database
+from tukiverkko.platform.db import get_database, get_or_404
 from tukiverkko.platform.errors import Forbidden
 from tukiverkko.platform.i18n import LANGUAGES
 from tukiverkko.platform.identity import emails, users
@@ -98,13 +98,13 @@ class Invitations(MethodView):
 @blp.route("/<uuid:user_id>")
 class UserItem(MethodView):
     @blp.response(200, UserSchema)
-    def get(self, user_id: uuid.UUID) -> User | None:
+    def get(self, user_id: uuid.UUID) -> User:
         """One account (oneself, or anyone of one's organisation for staff)."""
         principal = require_principal()
         if principal.user_id != user_id:
             authorize(Permission.READ_USERS)
         with get_database().unit_of_work() as db:
-            return db.get(User, user_id)
+            return get_or_404(db, User, user_id)
 
     @blp.arguments(UserEdit)
     @blp.response(200, UserSchema)
@@ -114,8 +114,7 @@ class UserItem(MethodView):
         if principal.user_id != user_id and not allows(principal.role, Permission.MANAGE_USERS):
             raise Forbidden("You can only edit your own account.", code="permission_denied")
         with get_database().unit_of_work() as db:
-            user = db.get(User, user_id)
-            assert user is not None
+            user = get_or_404(db, User, user_id)
             for key, value in args.items():
                 setattr(user, key, value)
             return user
@@ -129,8 +128,7 @@ class UserRole(MethodView):
         """Change a person's role (admins)."""
         principal = authorize(Permission.MANAGE_USERS)
         with get_database().unit_of_work() as db:
-            user = db.get(User, user_id)
-            assert user is not None
+            user = get_or_404(db, User, user_id)
             return users.change_role(db, principal, user, args["role"])
 
 
@@ -141,8 +139,7 @@ def _disable_route(name: str, disabled: bool) -> None:
         def post(self, user_id: uuid.UUID) -> User:
             principal = authorize(Permission.MANAGE_USERS)
             with get_database().unit_of_work() as db:
-                user = db.get(User, user_id)
-                assert user is not None
+                user = get_or_404(db, User, user_id)
                 return users.set_disabled(db, principal, user, disabled)
 
 

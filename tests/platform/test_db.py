@@ -77,9 +77,8 @@ def test_inserts_are_stamped_and_foreign_rows_refused(database: Database) -> Non
         db.add(user)
         db.flush()
         assert user.tenant_id == a.id
-    with pytest.raises(TenantMismatch), context.bind(tenant_id=a.id):
-        with database.unit_of_work() as db:
-            db.add(User(tenant_id=b.id, email="x@b.example", role=Role.VOLUNTEER, status="invited"))
+    with pytest.raises(TenantMismatch), context.bind(tenant_id=a.id), database.unit_of_work() as db:
+        db.add(User(tenant_id=b.id, email="x@b.example", role=Role.VOLUNTEER, status="invited"))
     with pytest.raises(TenantMismatch), database.unit_of_work() as db:
         db.add(User(email="nobody@x.example", role=Role.VOLUNTEER, status="invited"))
 
