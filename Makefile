@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint deps clean
+.PHONY: install run test lint deps clean messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -39,3 +39,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# Extract new strings into the catalogues; translate them in the .po files; then compile.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o platform/translations/messages.pot .
+	$(BIN)/pybabel update -i platform/translations/messages.pot -d platform/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d platform/translations

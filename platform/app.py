@@ -37,6 +37,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register_error_handlers(app)
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
+    import tukiverkko.platform.identity.sso  # noqa: F401  (adds its routes to identity_web.blp)
+
     app.register_blueprint(identity_web.blp)
     rest = api.init_api(app)
     app.before_request(auth.check_path_objects)
@@ -50,7 +52,7 @@ def _api_blueprints() -> list:
     """Every flask-smorest blueprint of the core, in registration order."""
     from tukiverkko.platform import audit_api
     from tukiverkko.platform.identity import api as identity_api
-    from tukiverkko.platform.identity import users_api
+    from tukiverkko.platform.identity import sso_api, users_api
     from tukiverkko.tenants import api as tenants_api
 
-    return [identity_api.blp, users_api.blp, tenants_api.blp, audit_api.blp]
+    return [identity_api.blp, users_api.blp, sso_api.blp, tenants_api.blp, audit_api.blp]

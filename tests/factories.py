@@ -93,3 +93,17 @@ def objects_of(org: Org) -> dict[str, uuid.UUID]:
         "tenant_id": org.id,
         "user_id": org.people[Role.VOLUNTEER],
     }
+
+
+def csrf_token(page_html: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    return page_html.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+
+
+def sign_in_web(client: FlaskClient, org: Org, role: Role, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    """Sign in through the login page, as a browser would."""
+    page = client.get(f"/t/{org.slug}/login")
+    return client.post(
+        f"/t/{org.slug}/login",
+        data={"email": org.emails[role], "password": password, "csrf_token": csrf_token(page.text)},
+    )

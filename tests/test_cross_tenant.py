@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import UUIDConverter
 
-from tests.factories import PASSWORD, Org, make_org, objects_of, token_for
+from tests.factories import Org, make_org, objects_of, sign_in_web, token_for
 from tukiverkko.platform.db import Database
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.tenants.models import TenantKind
@@ -88,12 +88,7 @@ def test_pages_of_one_tenant_do_not_open_with_another_tenants_session(
     client: FlaskClient, database: Database
 ) -> None:
     a, b = make_org(database), make_org(database)
-    page = client.get(f"/t/{b.slug}/login")
-    csrf = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    client.post(
-        f"/t/{b.slug}/login",
-        data={"email": b.emails[Role.COORDINATOR], "password": PASSWORD, "csrf_token": csrf},
-    )
+    sign_in_web(client, b, Role.COORDINATOR)
     own = client.get(f"/t/{b.slug}/")
     assert own.status_code == 200 and f"coordinator {b.slug}" in own.text
     other = client.get(f"/t/{a.slug}/")
