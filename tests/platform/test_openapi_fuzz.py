@@ -11,24 +11,35 @@ so an endpoint added later is covered on its own.
 
 Runs on SQLite only (the property is about the HTTP contract, not the engine),
 with the demo data loaded and, when the token endpoint works, as the demo
-tenant admin.
+tenant admin. Each operation starts from the same demo data (the database is
+restored from a snapshot), so a fuzzed "disable user" or "logout" cannot
+blind the operations after it. Path parameters are drawn half of the time
+from ids the API itself lists (every GET without path parameters is read
+first), so that operations on one object reach more than their 404.
 """
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 import traceback
+from collections.abc import Iterator
+from typing import Any
 
 import hypothesis
+import hypothesis.strategies as st
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
 )
+from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err, Ok
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -56,7 +67,6 @@ SETTINGS = hypothesis.settings(
         HealthCheck.function_scoped_fixture,
     ],
     phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate, hypothesis.Phase.shrink],
-    print_blob=True,
 )
 
 
@@ -77,27 +87,97 @@ def bearer_headers(app: Flask) -> dict[str, str] | None:
     return {"Authorization": f"Bearer {token}"} if token else None
 
 
-def fuzz(operation: schemathesis.APIOperation, mode: GenerationMode, headers: dict) -> None:
-    """Run the generated cases of one operation; raises on the first (shrunk) failure."""
+def _ids_in(document: Any) -> Iterator[str]:
+    """Values of `id` and `..._id` fields anywhere in a JSON document."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if (key == "id" or key.endswith("_id")) and isinstance(value, str | int):
+                yield str(value)
+            else:
+                yield from _ids_in(value)
+    elif isinstance(document, list):
+        for item in document:
+            yield from _ids_in(item)
+
+
+def known_ids(app: Flask, operations: list[schemathesis.APIOperation], headers: dict) -> list[str]:
+    """Ids the API hands out: read every GET operation that needs no path parameter."""
+    client = app.test_client()
+    found: set[str] = set()
+    for operation in operations:
+        if operation.method.upper() == "GET" and not len(operation.path_parameters):
+            resp = client.get(operation.path, headers=headers)
+            if resp.is_json:
+                found.update(_ids_in(resp.get_json(silent=True)))
+    return sorted(found - {""})
+
+
+def cases(
+    operation: schemathesis.APIOperation, mode: GenerationMode, ids: list[str]
+) -> st.SearchStrategy[schemathesis.Case]:
+    """Generated cases; with path parameters, half of them on objects that exist."""
+    generated = operation.as_strategy(generation_mode=mode)
+    names = [parameter.name for parameter in operation.path_parameters]
+    if not names or not ids:
+        return generated
+
+    @functools.cache
+    def on(values: tuple[str, ...]) -> st.SearchStrategy[schemathesis.Case]:
+        return operation.as_strategy(
+            generation_mode=mode, path_parameters=dict(zip(names, values, strict=True))
+        )
+
+    existing = st.tuples(*(st.sampled_from(ids) for _ in names)).flatmap(on)
+    return st.one_of(generated, existing)
+
+
+def fuzz(strategy: st.SearchStrategy[schemathesis.Case], headers: dict) -> None:
+    """Run the generated cases; raises on the first failure, shrunk."""
 
     @SETTINGS
-    @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+    @hypothesis.given(case=strategy)
     def run(case: schemathesis.Case) -> None:
         case.call_and_validate(headers=headers or None, checks=CHECKS)
 
     run()
 
 
+class Snapshot:
+    """The SQLite database as it is now, to go back to between operations."""
+
+    def __init__(self, app: Flask) -> None:
+        url = app.config["TUKIVERKKO_SETTINGS"].database_url
+        assert url.startswith("sqlite:///"), url
+        self.app = app
+        self.path = url.removeprefix("sqlite:///")
+        self.copy = sqlite3.connect(":memory:")
+        source = sqlite3.connect(self.path)
+        try:
+            source.backup(self.copy)
+        finally:
+            source.close()
+
+    def restore(self) -> None:
+        self.app.extensions["tukiverkko.db"].dispose()  # no pooled connection sees the swap
+        target = sqlite3.connect(self.path)
+        try:
+            self.copy.backup(target)
+        finally:
+            target.close()
+
+    def close(self) -> None:
+        self.copy.close()
+
+
 def describe(exc: BaseException) -> str:
-    """The failure with Hypothesis' falsifying example and Schemathesis' curl command."""
-    if isinstance(exc, BaseExceptionGroup) and not isinstance(
-        exc, schemathesis.core.failures.FailureGroup
-    ):
+    """A failure as a person needs it: what broke, and the curl command that reproduces it."""
+    if isinstance(exc, FailureGroup):  # check failures: the report has the response and curl
+        return "".join(traceback.format_exception_only(exc)).rstrip()
+    if isinstance(exc, BaseExceptionGroup):  # Hypothesis found several distinct failures
         parts = [describe(inner) for inner in exc.exceptions]
         return "\n".join([f"{len(parts)} distinct failures:", *parts])
-    text = "".join(traceback.format_exception_only(exc)).rstrip()
-    notes = getattr(exc, "__notes__", None) or []
-    return "\n".join([text, *(str(note) for note in notes if str(note) not in text)])
+    # Anything else (an exception out of the app or the client): the whole traceback and notes.
+    return "".join(traceback.format_exception(exc)).rstrip()
 
 
 def test_every_api_operation_withstands_fuzzing(app: Flask) -> None:
@@ -117,18 +197,29 @@ def test_every_api_operation_withstands_fuzzing(app: Flask) -> None:
     if not operations:
         return  # nothing to fuzz yet; the document loaded and is valid
 
-    with_token = bearer_headers(app) is not None
+    first_headers = bearer_headers(app)
+    with_token = first_headers is not None
+    ids = known_ids(app, operations, first_headers or {})
+    snapshot = Snapshot(app)
     failures: list[str] = []
-    for operation in operations:
-        for mode in MODES:
-            # A fresh token per run: a fuzzed logout must not leave the others signed out.
-            headers = (bearer_headers(app) if with_token else None) or {}
-            try:
-                fuzz(operation, mode, headers)
-            except hypothesis.errors.Unsatisfiable:
-                continue  # e.g. no invalid request can be made for an operation without inputs
-            except Exception as exc:
-                failures.append(f"--- {operation.label} ({mode.value} data) ---\n{describe(exc)}")
+    try:
+        for operation in operations:
+            for mode in MODES:
+                snapshot.restore()
+                # A fresh token per run: a fuzzed logout must not sign the others out.
+                headers = (bearer_headers(app) if with_token else None) or {}
+                assert bool(headers) == with_token, f"demo sign-in broke ({operation.label})"
+                try:
+                    fuzz(cases(operation, mode, ids), headers)
+                except Unsatisfiable:
+                    if mode is GenerationMode.NEGATIVE:
+                        continue  # no invalid request exists for an operation without inputs
+                    failures.append(f"--- {operation.label}: no valid request can be made ---")
+                except (Exception, BaseExceptionGroup) as exc:  # FailureGroup: no Exception
+                    label = f"{operation.label} ({mode.value} data)"
+                    failures.append(f"--- {label} ---\n{describe(exc)}")
+    finally:
+        snapshot.close()
     assert not failures, (
         f"{len(failures)} of {len(operations) * len(MODES)} fuzz runs failed "
         f"(authenticated: {with_token}):\n\n" + "\n\n".join(failures)
