@@ -24,7 +24,7 @@ run: install
 	@echo "  Tukiverkko is running: open http://$(HOST):$(PORT)/"
 	@echo "  API docs:              http://$(HOST):$(PORT)/api/v1/docs"
 	@echo ""
-	$(BIN)/tukiverkko run --host $(HOST) --port $(PORT)
+	TUKIVERKKO_LOG_JSON=$${TUKIVERKKO_LOG_JSON:-false} $(BIN)/tukiverkko run --host $(HOST) --port $(PORT)
 
 deps:
 	@bash infra/dev/ensure-test-deps.sh

@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session
 from tukiverkko.platform import context
 from tukiverkko.platform.auth import authorize, path_object
 from tukiverkko.platform.db import get_database, get_or_404
-from tukiverkko.platform.identity.models import Role
+from tukiverkko.platform.i18n import LANGUAGES
+from tukiverkko.platform.identity import emails, users
+from tukiverkko.platform.identity.models import Role, User
 from tukiverkko.platform.identity.service import Principal
+from tukiverkko.platform.identity.users_api import UserSchema
 from tukiverkko.platform.pagination import PageArgs, page_schema, paginate
 from tukiverkko.platform.permissions import Permission
 from tukiverkko.tenants import service
@@ -51,6 +54,12 @@ class TenantCreate(TenantEdit):
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
     kind = ma.fields.Enum(TenantKind, by_value=True, required=True)
     business_id = ma.fields.String(load_default=None, validate=ma.validate.Length(max=9))
+
+
+class AdminInvitation(ma.Schema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
+    language = ma.fields.String(load_default="fi", validate=ma.validate.OneOf(LANGUAGES))
 
 
 class StatusChange(ma.Schema):
@@ -110,6 +119,26 @@ class TenantItem(MethodView):
         with get_database().unit_of_work() as db:
             tenant = get_or_404(db, Tenant, tenant_id)
             return service.update_tenant(db, tenant, args)
+
+
+@blp.route("/<uuid:tenant_id>/admins")
+class TenantAdmins(MethodView):
+    @blp.arguments(AdminInvitation)
+    @blp.response(201, UserSchema)
+    def post(self, args: dict[str, Any], tenant_id: uuid.UUID) -> User:
+        """Invite an organisation's admin by email (operators; usually its first admin)."""
+        principal = authorize(Permission.MANAGE_TENANTS)
+        with context.cross_tenant("invite tenant admin"), get_database().unit_of_work() as db:
+            tenant = get_or_404(db, Tenant, tenant_id)
+            user, token = users.invite_first_admin(db, principal, tenant.id, **args)
+        emails.send_invitation(
+            to=user.email,
+            language=user.language,
+            tenant_name=tenant.name,
+            tenant_slug=tenant.slug,
+            token=token,
+        )
+        return user
 
 
 def _status_route(name: str, status: TenantStatus, doc: str) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import itertools
+import re
 import uuid
 from dataclasses import dataclass, field
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tukiverkko.platform import context
@@ -107,3 +111,14 @@ def sign_in_web(client: FlaskClient, org: Org, role: Role, password: str = PASSW
         f"/t/{org.slug}/login",
         data={"email": org.emails[role], "password": password, "csrf_token": csrf_token(page.text)},
     )
+
+
+def sent_links(app: Flask, kind: str) -> list[str]:
+    """Tokens of the `kind` links (`invitation`, `password-reset`…) in emails sent so far."""
+    mail_dir = app.config["TUKIVERKKO_SETTINGS"].mail_dir
+    links: list[str] = []
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        links += re.findall(rf"https?://\S+/{kind}/(\S+)", body)
+    return links

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from tukiverkko.platform import context
 from tukiverkko.platform.auth import require_principal
-from tukiverkko.platform.db import get_database, utcnow
+from tukiverkko.platform.db import get_database, get_or_404, utcnow
 from tukiverkko.platform.errors import Problem, TooManyRequests, Unauthorized
 from tukiverkko.platform.identity import emails
 from tukiverkko.platform.identity.models import TokenPurpose, User, UserStatus
@@ -70,6 +70,12 @@ class MeSchema(ma.Schema):
     name = ma.fields.String(required=True)
     email = ma.fields.String(required=True)
     language = ma.fields.String(required=True)
+    email_verified = ma.fields.Boolean(required=True)
+
+
+class VerificationConfirm(ma.Schema):
+    tenant = Slug
+    token = LinkToken
 
 
 class PasswordChange(ma.Schema):
@@ -183,9 +189,13 @@ class Logout(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, MeSchema)
-    def get(self) -> Any:
+    def get(self) -> dict[str, Any]:
         """The signed-in account."""
-        return require_principal()
+        principal = require_principal()
+        with get_database().unit_of_work() as db:
+            user = get_or_404(db, User, principal.user_id)
+            verified = user.email_verified_at is not None
+        return {**principal.__dict__, "email_verified": verified}
 
 
 @blp.route("/password")
@@ -261,6 +271,48 @@ class PasswordResetConfirm(MethodView):
     def post(self, args: dict[str, Any]) -> None:
         """Set a new password with the emailed link's token (works once)."""
         complete_link(args["tenant"], args["token"], TokenPurpose.PASSWORD_RESET, args["password"])
+
+
+@blp.route("/email-verification")
+class EmailVerification(MethodView):
+    @blp.response(202)
+    def post(self) -> None:
+        """Send oneself a link that confirms the account's email address."""
+        principal = require_principal()
+        with get_database().unit_of_work() as db:
+            user = get_or_404(db, User, principal.user_id)
+            token = issue_link_token(db, user, TokenPurpose.EMAIL_VERIFICATION)
+        emails.send_email_verification(
+            to=principal.email,
+            language=principal.language,
+            tenant_slug=principal.tenant_slug,
+            token=token,
+        )
+
+
+def confirm_email(tenant_slug: str, token: str) -> None:
+    """Mark an email address verified by its emailed link. Raises a problem if the link is bad."""
+    database = get_database()
+    tenant = find_tenant_by_slug(database, tenant_slug)
+    bad_link = Problem(
+        "The link is not valid any more. Ask for a new one.", code="invalid_link", status=400
+    )
+    if tenant is None or tenant.status != TenantStatus.ACTIVE:
+        raise bad_link
+    with context.bind(tenant_id=tenant.id), database.unit_of_work() as db:
+        user = consume_link_token(db, token, TokenPurpose.EMAIL_VERIFICATION)
+        if user is None:
+            raise bad_link
+        user.email_verified_at = utcnow()
+
+
+@blp.route("/email-verification/confirm")
+class EmailVerificationConfirm(MethodView):
+    @blp.arguments(VerificationConfirm)
+    @blp.response(204)
+    def post(self, args: dict[str, Any]) -> None:
+        """Confirm the email address with the emailed link's token (works once)."""
+        confirm_email(args["tenant"], args["token"])
 
 
 @blp.route("/invitations/accept")

@@ -44,6 +44,35 @@ def invite_user(
     return user, token
 
 
+def invite_first_admin(
+    session: Session,
+    actor: Principal,
+    tenant_id: uuid.UUID,
+    *,
+    email: str,
+    name: str,
+    language: str,
+) -> tuple[User, str]:
+    """An operator invites an organisation's admin (runs inside `context.cross_tenant`)."""
+    _may_grant(actor, Role.TENANT_ADMIN)
+    user = create_user(
+        session, tenant_id=tenant_id, email=email, name=name, role=Role.TENANT_ADMIN,
+        language=language,
+    )  # fmt: skip
+    token = issue_link_token(session, user, TokenPurpose.INVITATION)
+    for log_tenant in {actor.tenant_id, tenant_id}:
+        audit.record(
+            session,
+            "user_invited",
+            tenant_id=log_tenant,
+            actor_id=actor.user_id,
+            target_type="user",
+            target_id=user.id,
+            role=Role.TENANT_ADMIN.value,
+        )
+    return user, token
+
+
 def _active_admins(session: Session, tenant_id: uuid.UUID) -> int:
     return (
         session.scalar(

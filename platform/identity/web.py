@@ -184,3 +184,16 @@ def password_reset_confirm(token: str) -> Any:
 @blp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> Any:
     return _set_password_page(token, TokenPurpose.INVITATION, _("Welcome! Choose your password"))
+
+
+@blp.get("/verify-email/<token>")
+def verify_email(token: str) -> Any:
+    try:
+        identity_api.confirm_email(g.tenant.slug, token)
+    except Problem:
+        message, status = _("The link is not valid any more. Ask for a new one."), 400
+    else:
+        message, status = _("Your email address is confirmed. Thank you!"), 200
+    return render_template(
+        "auth/message.html", title=_("Confirm your email address"), message=message
+    ), status

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import re
 from datetime import timedelta
-from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import PASSWORD, make_org, token_for
+from tests.factories import PASSWORD, make_org, sent_links, token_for
 from tukiverkko.platform import context
 from tukiverkko.platform.db import Database, utcnow
 from tukiverkko.platform.identity.models import Role, TokenPurpose
@@ -161,16 +157,6 @@ def test_suspending_a_tenant_revokes_its_tokens_at_once_and_keeps_data(
     assert {u["email"] for u in listed} == set(org.emails.values())
 
 
-def _mail_links(app: Flask, kind: str) -> list[str]:
-    mail_dir: Path = app.config["TUKIVERKKO_SETTINGS"].mail_dir
-    links = []
-    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        links += re.findall(rf"https?://\S+/{kind}/(\S+)", body)
-    return links
-
-
 def test_password_reset_by_single_use_link(
     app: Flask, client: FlaskClient, database: Database
 ) -> None:
@@ -181,7 +167,7 @@ def test_password_reset_by_single_use_link(
             "/api/v1/auth/password-reset", json={"tenant": org.slug, "email": address}
         )
         assert resp.status_code == 202
-    links = _mail_links(app, "password-reset")
+    links = sent_links(app, "password-reset")
     assert len(links) == 1  # only the real account got an email
     body = {"tenant": org.slug, "token": links[0], "password": "aivan-uusi-salasana"}
     assert client.post("/api/v1/auth/password-reset/confirm", json=body).status_code == 204
@@ -229,7 +215,7 @@ def test_coordinator_invites_a_volunteer_who_sets_a_password(
         headers=coordinator,
     )
     assert staff.status_code == 403
-    (token,) = _mail_links(app, "invitation")
+    (token,) = sent_links(app, "invitation")
     accepted = client.post(
         "/api/v1/auth/invitations/accept",
         json={"tenant": org.slug, "token": token, "password": "oma-hyva-salasana"},

@@ -7,7 +7,7 @@ from dataclasses import replace
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import csrf_token, make_org, sign_in_web
+from tests.factories import csrf_token, make_org, sent_links, sign_in_web
 from tukiverkko.platform.db import Database
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.tenants.models import TenantStatus
@@ -110,7 +110,6 @@ def test_suspended_organisation_cannot_sign_in_on_the_web(
 
 
 def test_password_reset_pages(app: Flask, client: FlaskClient, database: Database) -> None:
-    from tests.platform.identity.test_api_auth import _mail_links
 
     org = make_org(database)
     page = client.get(f"/t/{org.slug}/password-reset")
@@ -119,7 +118,7 @@ def test_password_reset_pages(app: Flask, client: FlaskClient, database: Databas
         data={"email": org.emails[Role.VOLUNTEER], "csrf_token": csrf_token(page.text)},
     )
     assert "Tarkista sähköpostisi" in sent.text
-    (token,) = _mail_links(app, "password-reset")
+    (token,) = sent_links(app, "password-reset")
     form = client.get(f"/t/{org.slug}/password-reset/{token}")
     mismatch = client.post(
         f"/t/{org.slug}/password-reset/{token}",
