@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+
+from tests.support.services import RedisServer
 
 
 def test_healthz_says_alive(client: FlaskClient) -> None:
@@ -21,9 +26,7 @@ def test_readyz_checks_the_database(client: FlaskClient) -> None:
     assert resp.json["checks"] == {"database": "ok"}
 
 
-def test_readyz_reports_unreachable_database(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
+def test_readyz_reports_unreachable_database(app: Flask) -> None:
     from tukiverkko.platform.app import create_app
 
     broken = create_app(
@@ -92,3 +95,17 @@ def test_logs_are_json_with_request_id(client: FlaskClient, capsys) -> None:  # 
     assert access[0]["request_id"] == "req-0123456789"
     assert access[0]["status"] == 404
     assert all({"ts", "level", "logger", "msg", "request_id"} <= set(line) for line in lines)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_readyz_checks_redis_when_configured(app: Flask, redis_server: RedisServer) -> None:
+    from tests.support.services import free_port
+    from tukiverkko.platform.app import create_app
+
+    settings = app.config["TUKIVERKKO_SETTINGS"]
+    with_redis = create_app(replace(settings, redis_url=redis_server.url)).test_client()
+    assert with_redis.get("/readyz").json["checks"] == {"database": "ok", "redis": "ok"}
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    without = create_app(replace(settings, redis_url=dead)).test_client().get("/readyz")
+    assert without.status_code == 503
+    assert without.json["checks"]["redis"].startswith("error")
