@@ -47,7 +47,6 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from werkzeug.wrappers import Response
 
 from tukiverkko.platform import audit, context
 from tukiverkko.platform.db import Database, get_database, utcnow
@@ -587,7 +586,9 @@ def validate_id_token(
     """
     try:
         try:
-            token = jwt.decode(id_token, _key_set(metadata.jwks_uri), algorithms=metadata.algorithms)
+            token = jwt.decode(
+                id_token, _key_set(metadata.jwks_uri), algorithms=metadata.algorithms
+            )
         except InvalidKeyIdError:
             # The provider may have rotated its keys since we cached them.
             keys = _key_set(metadata.jwks_uri, refresh=True)
@@ -865,9 +866,7 @@ def sso_callback() -> Any:
         claims = validate_id_token(
             id_token, provider=provider, metadata=metadata, nonce=pending.nonce
         )
-        user = sign_in_with_claims(
-            database, tenant.id, claims, language=str(get_locale() or "fi")
-        )
+        user = sign_in_with_claims(database, tenant.id, claims, language=str(get_locale() or "fi"))
     except SsoFailure as failure:
         return _fail(tenant, failure)
     except SsoRefused as refusal:
