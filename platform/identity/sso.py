@@ -46,6 +46,7 @@ from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform import audit, context
@@ -641,25 +642,35 @@ def record_failure(database: Database, tenant_id: uuid.UUID, reason: str, **deta
 def sign_in_with_claims(
     database: Database, tenant_id: uuid.UUID, claims: dict[str, Any], *, language: str = "fi"
 ) -> User:
-    """Link (or create) the account for validated claims and record the sign-in."""
-    try:
-        with context.bind(tenant_id=tenant_id), database.unit_of_work() as db:
-            provider = get_provider(db)
-            if provider is None or not provider.enabled:
-                raise SsoFailure("not_configured", 404)
-            user = link_or_create_user(db, tenant_id, provider, claims, language=language)
-            audit.record(
-                db,
-                "sign_in",
-                tenant_id=tenant_id,
-                actor_id=user.id,
-                method="sso",
-                issuer=provider.issuer,
-            )
-            return user
-    except SsoRefused as refusal:
-        record_failure(database, tenant_id, refusal.reason, code=refusal.code)
-        raise
+    """Link (or create) the account for validated claims and record the sign-in.
+
+    Two first sign-ins of one identity at the same moment race to bind it; the
+    loser hits the unique (tenant, issuer, subject) constraint and simply runs
+    again, now finding the account the winner bound.
+    """
+    for attempt in (1, 2):
+        try:
+            with context.bind(tenant_id=tenant_id), database.unit_of_work() as db:
+                provider = get_provider(db)
+                if provider is None or not provider.enabled:
+                    raise SsoFailure("not_configured", 404)
+                user = link_or_create_user(db, tenant_id, provider, claims, language=language)
+                audit.record(
+                    db,
+                    "sign_in",
+                    tenant_id=tenant_id,
+                    actor_id=user.id,
+                    method="sso",
+                    issuer=provider.issuer,
+                )
+                return user
+        except IntegrityError:
+            if attempt == 2:
+                raise
+        except SsoRefused as refusal:
+            record_failure(database, tenant_id, refusal.reason, code=refusal.code)
+            raise
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------
