@@ -243,19 +243,27 @@ def request_password_reset(tenant_slug: str, email: str) -> None:
     emails.send_password_reset(to=to, language=language, tenant_slug=tenant.slug, token=token)
 
 
-def complete_link(tenant_slug: str, token: str, purpose: TokenPurpose, password: str) -> User:
-    """Use a reset or invitation link to set a password. Raises a problem if the link is bad."""
-    database = get_database()
-    tenant = find_tenant_by_slug(database, tenant_slug)
-    bad_link = Problem(
+def _invalid_link() -> Problem:
+    return Problem(
         "The link is not valid any more. Ask for a new one.", code="invalid_link", status=400
     )
+
+
+def _link_tenant(tenant_slug: str) -> Tenant:
+    """The active organisation an emailed link belongs to, or the invalid-link problem."""
+    tenant = find_tenant_by_slug(get_database(), tenant_slug)
     if tenant is None or tenant.status != TenantStatus.ACTIVE:
-        raise bad_link
-    with context.bind(tenant_id=tenant.id), database.unit_of_work() as db:
+        raise _invalid_link()
+    return tenant
+
+
+def complete_link(tenant_slug: str, token: str, purpose: TokenPurpose, password: str) -> User:
+    """Use a reset or invitation link to set a password. Raises a problem if the link is bad."""
+    tenant = _link_tenant(tenant_slug)
+    with context.bind(tenant_id=tenant.id), get_database().unit_of_work() as db:
         user = consume_link_token(db, token, purpose)
         if user is None or user.status == UserStatus.DISABLED:
-            raise bad_link
+            raise _invalid_link()
         validate_password(password, user.email)
         set_password(db, user, password)
         if purpose == TokenPurpose.INVITATION:
@@ -292,17 +300,11 @@ class EmailVerification(MethodView):
 
 def confirm_email(tenant_slug: str, token: str) -> None:
     """Mark an email address verified by its emailed link. Raises a problem if the link is bad."""
-    database = get_database()
-    tenant = find_tenant_by_slug(database, tenant_slug)
-    bad_link = Problem(
-        "The link is not valid any more. Ask for a new one.", code="invalid_link", status=400
-    )
-    if tenant is None or tenant.status != TenantStatus.ACTIVE:
-        raise bad_link
-    with context.bind(tenant_id=tenant.id), database.unit_of_work() as db:
+    tenant = _link_tenant(tenant_slug)
+    with context.bind(tenant_id=tenant.id), get_database().unit_of_work() as db:
         user = consume_link_token(db, token, TokenPurpose.EMAIL_VERIFICATION)
         if user is None:
-            raise bad_link
+            raise _invalid_link()
         user.email_verified_at = utcnow()
 
 
