@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tukiverkko.platform.settings import Settings
+from tukiverkko.platform.settings import Settings, check_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the web application for `settings` (default: from the environment)."""
-    from tukiverkko.platform import api, auth, errors, health, i18n, logs, security, web
+    from tukiverkko.platform import (
+        api,
+        auth,
+        errors,
+        health,
+        i18n,
+        logs,
+        metrics,
+        security,
+        storage,
+        web,
+    )
     from tukiverkko.platform.db import Database
     from tukiverkko.platform.identity import web as identity_web
     from tukiverkko.platform.identity.service import WEB_SESSION_LIFETIME
+    from tukiverkko.tenants import directory
 
     settings = (settings or Settings.from_env()).resolved()
+    check_settings(settings)  # production refuses the embedded defaults, before any side effect
     logs.configure_logging(settings.log_level, settings.log_json)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
 
@@ -33,10 +46,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tukiverkko.db"] = Database(settings.database_url)
 
     security.init_request_hooks(app)
+    metrics.init_metrics(app)  # right after the request id, so it times (almost) everything
     i18n.init_i18n(app)
     errors.register_error_handlers(app)
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
+    app.register_blueprint(storage.blp)  # signed local file links
+    app.register_blueprint(directory.blp)  # the public national directory
     import tukiverkko.platform.identity.sso  # noqa: F401  (adds its routes to identity_web.blp)
 
     app.register_blueprint(identity_web.blp)
@@ -50,9 +66,20 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _api_blueprints() -> list:
     """Every flask-smorest blueprint of the core, in registration order."""
-    from tukiverkko.platform import audit_api
+    from tukiverkko.platform import audit_api, notifications_api
     from tukiverkko.platform.identity import api as identity_api
     from tukiverkko.platform.identity import sso_api, users_api
+    from tukiverkko.platform.primitives import api as primitives_api
     from tukiverkko.tenants import api as tenants_api
+    from tukiverkko.tenants import licensing_api
 
-    return [identity_api.blp, users_api.blp, sso_api.blp, tenants_api.blp, audit_api.blp]
+    return [
+        identity_api.blp,
+        users_api.blp,
+        sso_api.blp,
+        tenants_api.blp,
+        audit_api.blp,
+        notifications_api.blp,
+        *licensing_api.BLUEPRINTS,
+        *primitives_api.BLUEPRINTS,
+    ]

@@ -14,7 +14,7 @@ from flask import has_request_context, request
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tukiverkko.platform import context
+from tukiverkko.platform import context, metrics
 from tukiverkko.platform.db import Base, HasId, TenantOwned, utcnow
 
 
@@ -54,4 +54,6 @@ def record(
     if tenant_id is not None:
         event.tenant_id = tenant_id
     session.add(event)
+    # Counted as it is recorded: the metric shows attacks and misconfigured SSO as they happen.
+    metrics.count_audit_action(action)
     return event

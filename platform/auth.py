@@ -109,6 +109,58 @@ def path_object(name: str) -> Callable[[PathCheck], PathCheck]:
     return register
 
 
+# Public API routes (`/api/v1/public/<slug>/...`) serve people who are not
+# signed in, such as volunteer applicants. Their path ids are checked against
+# a registry of their own, for the tenant named by the slug: a check written
+# for signed-in callers is never run without a principal, and a public route
+# cannot reuse it by accident (the app refuses to start instead).
+PUBLIC_API_PREFIX = "/api/v1/public/"
+PublicPathCheck = Callable[[Any, uuid.UUID], bool]
+PUBLIC_PATH_OBJECTS: dict[str, PublicPathCheck] = {}
+
+
+def public_path_object(name: str) -> Callable[[PublicPathCheck], PublicPathCheck]:
+    """Register how `<uuid:name>` in a public API route is checked for visibility.
+
+    The check runs with the slug's tenant bound and must answer whether an
+    anonymous caller may reach the object (e.g. a programme that is open for
+    applications).
+    """
+
+    def register(check: PublicPathCheck) -> PublicPathCheck:
+        PUBLIC_PATH_OBJECTS[name] = check
+        return check
+
+    return register
+
+
+def public_tenant(slug: str) -> Any:
+    """The active partner organisation of `slug`, or a 404 problem."""
+    from sqlalchemy import select
+
+    from tukiverkko.tenants.models import Tenant, TenantKind, TenantStatus
+
+    with get_database().unit_of_work() as db:  # `tenants` is global: no tenant needed
+        tenant = db.scalar(
+            select(Tenant).where(
+                Tenant.slug == slug,
+                Tenant.kind == TenantKind.PARTNER,
+                Tenant.status == TenantStatus.ACTIVE,
+            )
+        )
+    if tenant is None:
+        raise NotFound("No such object.")
+    return tenant
+
+
+def _check_public_path_objects(args: dict[str, Any], ids: dict[str, uuid.UUID]) -> None:
+    tenant = public_tenant(str(args.get("slug", "")))
+    with context.bind(tenant_id=tenant.id), get_database().unit_of_work() as db:
+        for name, value in ids.items():
+            if not PUBLIC_PATH_OBJECTS[name](db, value):
+                raise NotFound("No such object.")
+
+
 def check_path_objects() -> None:
     """before_request hook of the API: authenticate, then 404 what is not visible."""
     if not request.path.startswith("/api/"):
@@ -116,6 +168,9 @@ def check_path_objects() -> None:
     args = request.view_args or {}
     ids = {k: v for k, v in args.items() if isinstance(v, uuid.UUID)}
     if not ids:
+        return
+    if request.url_rule is not None and request.url_rule.rule.startswith(PUBLIC_API_PREFIX):
+        _check_public_path_objects(args, ids)
         return
     principal = require_principal()
     with get_database().unit_of_work() as db:
@@ -131,6 +186,10 @@ def assert_path_objects_registered(app: Any) -> None:
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
             continue
+        public = rule.rule.startswith(PUBLIC_API_PREFIX)
+        if public and "slug" not in rule.arguments:
+            raise RuntimeError(f"{rule.rule}: a public route names its tenant by <slug>")
+        registry = PUBLIC_PATH_OBJECTS if public else PATH_OBJECTS
         for name, converter in rule._converters.items():
-            if isinstance(converter, UUIDConverter) and name not in PATH_OBJECTS:
+            if isinstance(converter, UUIDConverter) and name not in registry:
                 raise RuntimeError(f"{rule.rule}: no visibility check for path parameter {name!r}")

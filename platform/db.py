@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -210,6 +211,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
@@ -224,19 +226,40 @@ class Database:
         self.session_factory = sessionmaker(
             bind=self.engine, class_=TenantSession, expire_on_commit=False
         )
+        self._pid = os.getpid()
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One transaction: commits when the block ends, rolls back on any error."""
+        """One transaction: commits when the block ends, rolls back on any error.
+
+        Callables registered with `after_commit(session, fn)` run once the
+        transaction has committed and the session is closed (never on rollback).
+        """
+        if os.getpid() != self._pid:
+            # A forked RQ work horse must not share the parent's pooled
+            # connections; drop them without closing the parent's sockets.
+            self.engine.dispose(close=False)
+            self._pid = os.getpid()
         session = self.session_factory()
         try:
             with session.begin():
                 yield session
+            hooks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT, [])
         finally:
             session.close()
+        for hook in hooks:
+            hook()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+AFTER_COMMIT = "tukiverkko.after_commit"
+
+
+def after_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` after the unit of work that owns `session` has committed."""
+    session.info.setdefault(AFTER_COMMIT, []).append(hook)
 
 
 def get_or_404(session: Session, model: type[T], ident: uuid.UUID) -> T:

@@ -6,9 +6,10 @@ Idempotent: the operator organisation's slug marks the data as loaded.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tukiverkko.platform import context
-from tukiverkko.platform.db import unit_of_work
+from tukiverkko.platform.db import unit_of_work, utcnow
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.identity.service import create_user
 from tukiverkko.tenants.models import Tenant, TenantKind, TenantStatus
@@ -92,4 +93,45 @@ def load_demo() -> bool:
                     role=role,
                     password=DEMO_PASSWORD,
                 )
+        _demo_licences(session)
     return True
+
+
+def _demo_licences(session: Session) -> None:
+    """Mieskaverit® of Pienperheyhdistys ry, and Tsemppi's active licence for Turku."""
+    from tukiverkko.tenants.licensing_models import (
+        ConditionKind,
+        Licence,
+        LicenceCondition,
+        LicenceStatus,
+        ProgrammeModel,
+    )
+
+    by_slug = {t.slug: t for t in session.scalars(select(Tenant))}
+    model = ProgrammeModel(
+        owner_tenant_id=by_slug["pienperhe"].id,
+        name="Mieskaverit®",
+        description=(
+            "Aikuinen mies kaveriksi lapselle, joka asuu äitinsä kanssa ja jolla ei ole"
+            " läheistä suhdetta isäänsä tai muihin aikuisiin miehiin."
+        ),
+        module_key="mentor_buddy",
+        operating_principles="Kaverisuhde alkaa aina äidin omasta aloitteesta.",
+        curriculum="Mieskaverikurssi, noin 15 tuntia.",
+    )
+    session.add(model)
+    session.flush()
+    licence = Licence(
+        model_id=model.id,
+        partner_tenant_id=by_slug["tsemppi"].id,
+        area="Turku",
+        status=LicenceStatus.ACTIVE,
+        resources="Palkattu koordinaattori, tilat ja työnohjaus.",
+        how_to_apply="Soita Tsempin koordinaattorille tai täytä hakemus verkossa.",
+    )
+    session.add(licence)
+    session.flush()
+    for kind in ConditionKind:
+        session.add(
+            LicenceCondition(licence_id=licence.id, kind=kind, satisfied_at=utcnow(), note="demo")
+        )

@@ -7,4 +7,8 @@ def load_models() -> None:
     """Register the core's tables on `Base.metadata` (for Alembic and tests)."""
     import tukiverkko.platform.audit
     import tukiverkko.platform.identity.models
+    import tukiverkko.platform.notifications
+    import tukiverkko.platform.outbox
+    import tukiverkko.platform.primitives.models
+    import tukiverkko.tenants.licensing_models
     import tukiverkko.tenants.models  # noqa: F401

@@ -21,9 +21,32 @@ class Permission(enum.StrEnum):
     MANAGE_USERS = "users.manage"
     MANAGE_SSO = "sso.manage"
     READ_AUDIT = "audit.read"
+    READ_MODELS = "programme_models.read"
+    MANAGE_MODELS = "programme_models.manage"
+    READ_LICENCES = "licences.read"
+    APPLY_LICENCES = "licences.apply"
+    DECIDE_LICENCES = "licences.decide"
+    ENROL_COURSES = "courses.enrol"
+    DOWNLOAD_MATERIALS = "materials.download"
+    READ_PARTNER_OVERVIEW = "partners.overview"
+    # Shared primitives (platform/primitives): partners' own work only.
+    READ_PROGRAMMES = "programmes.read"
+    MANAGE_PROGRAMMES = "programmes.manage"
+    MANAGE_VOLUNTEERS = "volunteers.manage"
+    OWN_VOLUNTEERING = "volunteering.own"
+    RECORD_BACKGROUND_CHECKS = "screening.manage"
+    READ_TRAINING = "training.read"
+    MANAGE_TRAINING = "training.manage"
+    MANAGE_PARTICIPANTS = "participants.manage"
+    READ_SENSITIVE_NOTES = "participants.sensitive_notes"
+    MANAGE_MATCHES = "matches.manage"
 
 
 _STAFF = frozenset({Role.TENANT_ADMIN, Role.COORDINATOR, Role.OWNER_STAFF, Role.OPERATOR})
+# A partner's own staff, and its people: the primitives hold volunteers' and
+# participants' personal data, which model owners and the operator never see.
+_PARTNER_STAFF = frozenset({Role.TENANT_ADMIN, Role.COORDINATOR})
+_PARTNER_PEOPLE = frozenset({Role.TENANT_ADMIN, Role.COORDINATOR, Role.VOLUNTEER})
 
 PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_TENANTS: frozenset({Role.OPERATOR}),
@@ -34,6 +57,26 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_USERS: frozenset({Role.TENANT_ADMIN, Role.OPERATOR}),
     Permission.MANAGE_SSO: frozenset({Role.TENANT_ADMIN}),
     Permission.READ_AUDIT: frozenset({Role.TENANT_ADMIN, Role.OPERATOR}),
+    Permission.READ_MODELS: _STAFF,
+    Permission.MANAGE_MODELS: frozenset({Role.OWNER_STAFF}),
+    Permission.READ_LICENCES: _STAFF,
+    Permission.APPLY_LICENCES: frozenset({Role.TENANT_ADMIN}),
+    Permission.DECIDE_LICENCES: frozenset({Role.OWNER_STAFF}),
+    Permission.ENROL_COURSES: frozenset({Role.TENANT_ADMIN, Role.COORDINATOR}),
+    Permission.DOWNLOAD_MATERIALS: frozenset(
+        {Role.OWNER_STAFF, Role.TENANT_ADMIN, Role.COORDINATOR}
+    ),
+    Permission.READ_PARTNER_OVERVIEW: frozenset({Role.OWNER_STAFF}),
+    Permission.READ_PROGRAMMES: _PARTNER_PEOPLE,
+    Permission.MANAGE_PROGRAMMES: _PARTNER_STAFF,
+    Permission.MANAGE_VOLUNTEERS: _PARTNER_STAFF,
+    Permission.OWN_VOLUNTEERING: frozenset({Role.VOLUNTEER}),
+    Permission.RECORD_BACKGROUND_CHECKS: _PARTNER_STAFF,
+    Permission.READ_TRAINING: _PARTNER_PEOPLE,
+    Permission.MANAGE_TRAINING: _PARTNER_STAFF,
+    Permission.MANAGE_PARTICIPANTS: _PARTNER_STAFF,
+    Permission.READ_SENSITIVE_NOTES: _PARTNER_STAFF,
+    Permission.MANAGE_MATCHES: _PARTNER_STAFF,
 }
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -45,6 +88,39 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_USERS: "Invite staff, change roles, disable and enable accounts",
     Permission.MANAGE_SSO: "Register the organisation's own OpenID Connect provider",
     Permission.READ_AUDIT: "Read the organisation's audit log",
+    Permission.READ_MODELS: "Read programme models and their courses",
+    Permission.MANAGE_MODELS: (
+        "Publish and edit one's own programme models, their orientation folder and courses;"
+        " record course completion"
+    ),
+    Permission.READ_LICENCES: "Read the licences one holds or has granted, with their history",
+    Permission.APPLY_LICENCES: (
+        "Apply for a licence, declare resources, edit the directory listing"
+    ),
+    Permission.DECIDE_LICENCES: (
+        "Review, grant, reject, suspend, reinstate, revoke, expire and renew licences of"
+        " one's own models; record the signed cooperation agreement"
+    ),
+    Permission.ENROL_COURSES: "Enrol the organisation's coordinators on model courses",
+    Permission.DOWNLOAD_MATERIALS: "Download the orientation folder of a licensed model",
+    Permission.READ_PARTNER_OVERVIEW: "See partners' licences and aggregated counts (never people)",
+    Permission.READ_PROGRAMMES: "See the organisation's programmes",
+    Permission.MANAGE_PROGRAMMES: "Start programmes and change their settings",
+    Permission.MANAGE_VOLUNTEERS: (
+        "Read and edit volunteers; interview notes; approve, pause and end volunteering"
+    ),
+    Permission.OWN_VOLUNTEERING: (
+        "One's own volunteer record and matches: edit, pause, resume, quit, enrol in"
+        " training, accept or decline an offered match"
+    ),
+    Permission.RECORD_BACKGROUND_CHECKS: (
+        "Record that a criminal-record extract was shown; keep the list of tasks that need it"
+    ),
+    Permission.READ_TRAINING: "See curricula and training sessions",
+    Permission.MANAGE_TRAINING: "Manage curricula, sessions, enrolment, attendance, completion",
+    Permission.MANAGE_PARTICIPANTS: "Take in participants; read and edit them; record consents",
+    Permission.READ_SENSITIVE_NOTES: "Read and write sensitive notes on participants",
+    Permission.MANAGE_MATCHES: "See suggestions; propose, pause and close matches",
 }
 
 # Roles each role may hand out by invitation or role change.

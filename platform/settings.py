@@ -12,6 +12,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"
+ENVIRONMENTS = ("development", "test", "production")
+# 32 characters of a random token are ~190 bits; shorter keys are guessable offline
+# from one signed cookie or access token.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def _default_var_dir() -> Path:
@@ -35,7 +39,20 @@ class Settings:
     redis_url: str = ""
     # "inprocess" runs jobs right after the transaction commits; "rq" queues them.
     job_backend: str = "inprocess"
+    # A job that claimed an outbox message holds it this long; a worker killed
+    # mid-job releases it when the lease runs out (must exceed the job timeout).
+    outbox_lease_seconds: int = 300
+    # A dispatched message not finished by then is handed to RQ again (the job
+    # may have been lost with a Redis that kept no data); delivery is idempotent.
+    outbox_redispatch_seconds: int = 900
     storage_dir: Path | None = None
+    # S3-API file store (any S3-compatible service); used instead of storage_dir
+    # when s3_bucket is set. Empty endpoint means AWS itself.
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_region: str = ""
     mail_dir: Path | None = None
     # smtp://host:port; empty writes each email as a .eml file into mail_dir.
     smtp_url: str = ""
@@ -47,6 +64,8 @@ class Settings:
     session_cookie_secure: bool | None = None
     access_token_minutes: int = 15
     refresh_token_days: int = 14
+    # Bearer token for GET /metrics. Empty: only loopback, unproxied requests may scrape.
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -89,3 +108,63 @@ class Settings:
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgresql")
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run this environment; the message says which setting and why."""
+
+
+def validate_for_production(settings: Settings) -> list[str]:
+    """Every reason `settings` must not serve production; empty when it may.
+
+    The embedded defaults (SQLite, in-process jobs, the shared development
+    key) are right for one machine and wrong for a federation: each of them
+    would lose data or let anyone forge sessions. Each message names the
+    variable to set and what to set it to.
+    """
+    settings = settings.resolved()
+    problems: list[str] = []
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        problems.append(
+            "TUKIVERKKO_SECRET_KEY is the built-in development key: set a random value of at "
+            f"least {MIN_SECRET_KEY_LENGTH} characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+    elif len(settings.secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"TUKIVERKKO_SECRET_KEY is {len(settings.secret_key)} characters long: set a random "
+            f"value of at least {MIN_SECRET_KEY_LENGTH} characters"
+        )
+    if not settings.is_postgres:
+        problems.append(
+            "TUKIVERKKO_DATABASE_URL is not PostgreSQL "
+            f"({settings.database_url.split(':', 1)[0]}): set "
+            "postgresql+psycopg://<app role>@<host>/<database>"
+        )
+    if settings.job_backend != "rq":
+        problems.append(
+            f"TUKIVERKKO_JOB_BACKEND is {settings.job_backend!r}: set it to 'rq' (and "
+            "TUKIVERKKO_REDIS_URL), so that background jobs survive a restart and run on workers"
+        )
+    elif not settings.redis_url:
+        problems.append(
+            "TUKIVERKKO_REDIS_URL is empty but TUKIVERKKO_JOB_BACKEND is 'rq': set it to "
+            "redis://<host>:6379/0"
+        )
+    return problems
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise `ConfigurationError` when the settings cannot run their environment."""
+    if settings.env not in ENVIRONMENTS:
+        # A typo such as "prod" would otherwise skip the production checks silently.
+        raise ConfigurationError(
+            f"TUKIVERKKO_ENV is {settings.env!r}: set one of {', '.join(ENVIRONMENTS)}"
+        )
+    if settings.env == "production":
+        problems = validate_for_production(settings)
+        if problems:
+            raise ConfigurationError(
+                "refusing to start in production (TUKIVERKKO_ENV=production):\n- "
+                + "\n- ".join(problems)
+            )

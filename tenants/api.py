@@ -131,13 +131,10 @@ class TenantAdmins(MethodView):
         with context.cross_tenant("invite tenant admin"), get_database().unit_of_work() as db:
             tenant = get_or_404(db, Tenant, tenant_id)
             user, token = users.invite_first_admin(db, principal, tenant.id, **args)
-        emails.send_invitation(
-            to=user.email,
-            language=user.language,
-            tenant_name=tenant.name,
-            tenant_slug=tenant.slug,
-            token=token,
-        )
+            # Emitted in the same transaction: the email goes out iff the account is committed.
+            emails.send_invitation(
+                db, user=user, tenant_name=tenant.name, tenant_slug=tenant.slug, token=token
+            )
         return user
 
 

@@ -16,6 +16,7 @@ from tukiverkko.platform import context
 from tukiverkko.platform.db import Database
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.identity.service import create_user
+from tukiverkko.platform.notifications import Notification
 from tukiverkko.tenants.models import Tenant, TenantKind, TenantStatus
 
 PASSWORD = "oikein-hyva-salasana"
@@ -37,6 +38,7 @@ class Org:
     slug: str
     people: dict[Role, uuid.UUID] = field(default_factory=dict)
     emails: dict[Role, str] = field(default_factory=dict)
+    notification_id: uuid.UUID | None = None  # the volunteer's, if there is one
 
 
 def make_org(
@@ -74,6 +76,18 @@ def make_org(
             )
             org.people[role] = user.id
             org.emails[role] = email
+        if Role.VOLUNTEER in org.people:
+            # One inbox entry, so that routes with a notification id are covered.
+            note = Notification(
+                tenant_id=tenant.id,
+                user_id=org.people[Role.VOLUNTEER],
+                kind="announcement",
+                params={"subject": "Tervetuloa", "body": "Hei!", "organisation": tenant.name},
+                delivery_key=f"factory:{uuid.uuid4()}",
+            )
+            db.add(note)
+            db.flush()
+            org.notification_id = note.id
     return org
 
 
@@ -87,16 +101,63 @@ def token_for(client: FlaskClient, org: Org, role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {resp.json['access_token']}"}
 
 
-def objects_of(org: Org) -> dict[str, uuid.UUID]:
+def objects_of(org: Org, database: Database | None = None) -> dict[str, uuid.UUID]:
     """One object of `org` for every kind of id that appears in an API path.
 
     The cross-tenant test fills each `<uuid:name>` of every route from this
     map; a new kind of path id must be added here (the test says so).
+    With `database`, also the licensing objects that name `org` as the partner.
     """
+    licensing_ids = make_licensing_objects(database, org) if database is not None else {}
+    primitive_ids = make_primitive_objects(database, org) if database is not None else {}
     return {
+        **licensing_ids,
+        **primitive_ids,
         "tenant_id": org.id,
         "user_id": org.people[Role.VOLUNTEER],
+        "notification_id": org.notification_id,  # type: ignore[dict-item]
     }
+
+
+def make_primitive_objects(database: Database, org: Org) -> dict[str, uuid.UUID]:
+    """One object of every kind of the shared primitives (platform/primitives) of `org`."""
+    from tests.platform.primitives.support import (
+        in_tenant,
+        make_participant,
+        make_programme,
+        make_volunteer,
+    )
+    from tukiverkko.platform.db import utcnow
+    from tukiverkko.platform.primitives import matching, screening, training
+    from tukiverkko.platform.primitives.models import Participant, Programme, Volunteer
+
+    programme_id = make_programme(database, org)
+    volunteer_id = make_volunteer(database, org, programme_id, approved=True)
+    participant_id = make_participant(database, org, programme_id)
+    actor = org.people[Role.COORDINATOR]
+    with in_tenant(database, org) as db:
+        programme = db.get(Programme, programme_id)
+        volunteer = db.get(Volunteer, volunteer_id)
+        assert programme is not None and volunteer is not None
+        curriculum = training.create_curriculum(db, programme, name="K", description="", hours=1)
+        session = training.create_session(
+            db, curriculum, starts_at=utcnow(), location="", capacity=5
+        )
+        enrolment = training.enrol(db, session, volunteer)
+        task = screening.create_task(db, name="Tukihenkilö", description="", actor_id=actor)
+        participant = db.get(Participant, participant_id)
+        assert participant is not None
+        match = matching.propose(db, programme, participant, volunteer, actor_id=actor)
+        return {
+            "programme_id": programme_id,
+            "volunteer_id": volunteer_id,
+            "participant_id": participant_id,
+            "match_id": match.id,
+            "curriculum_id": curriculum.id,
+            "training_session_id": session.id,
+            "training_enrolment_id": enrolment.id,
+            "check_task_id": task.id,
+        }
 
 
 def csrf_token(page_html: str) -> str:
@@ -122,3 +183,133 @@ def sent_links(app: Flask, kind: str) -> list[str]:
         body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         links += re.findall(rf"https?://\S+/{kind}/(\S+)", body)
     return links
+
+
+# --- programme models and licences (issue 5) ---------------------------------
+
+# Ids of federation-level objects that are public by design: the catalogue of
+# programme models and the upcoming model courses (also on the national
+# directory). Lists may show them to anyone signed in; their other routes
+# are still checked like any other id.
+PUBLIC_IDS = frozenset({"model_id", "course_id"})
+
+
+def make_model_owner(database: Database) -> Org:
+    """A model-owner organisation with one owner-staff account."""
+    return make_org(database, kind=TenantKind.MODEL_OWNER, roles=(Role.OWNER_STAFF,))
+
+
+def make_programme_model(
+    database: Database, owner: Org, *, module_key: str = "mentor_buddy", name: str | None = None
+) -> uuid.UUID:
+    """A programme model of `owner` (straight into the table: no audit, no checks)."""
+    from tukiverkko.tenants.licensing_models import ProgrammeModel
+
+    with database.unit_of_work() as db:
+        model = ProgrammeModel(
+            owner_tenant_id=owner.id,
+            name=name or f"Malli {uuid.uuid4().hex[:8]}®",
+            description="Aikuinen mies kaveriksi pojalle tai tytölle.",
+            module_key=module_key,
+            operating_principles="Toiminta alkaa aina äidin aloitteesta.",
+            curriculum="Mieskaverikurssi, 15 tuntia.",
+        )
+        db.add(model)
+        db.flush()
+        return model.id
+
+
+def make_licence(
+    database: Database,
+    model_id: uuid.UUID,
+    partner: Org,
+    *,
+    status: str = "granted",
+    area: str = "Turku",
+    satisfied: bool = False,
+) -> uuid.UUID:
+    """A licence of `partner` in `status`, its conditions met or not."""
+    from tukiverkko.platform.db import utcnow
+    from tukiverkko.tenants.licensing_models import (
+        ConditionKind,
+        Licence,
+        LicenceCondition,
+        LicenceStatus,
+    )
+
+    with database.unit_of_work() as db:
+        licence = Licence(
+            model_id=model_id,
+            partner_tenant_id=partner.id,
+            area=area,
+            status=LicenceStatus(status),
+            how_to_apply=f"Soita {area}n koordinaattorille.",
+        )
+        db.add(licence)
+        db.flush()
+        for kind in ConditionKind:
+            db.add(
+                LicenceCondition(
+                    licence_id=licence.id, kind=kind, satisfied_at=utcnow() if satisfied else None
+                )
+            )
+        return licence.id
+
+
+def make_course(database: Database, model_id: uuid.UUID, *, days_ahead: int = 30) -> uuid.UUID:
+    """A model course `days_ahead` days from now."""
+    from datetime import timedelta
+
+    from tukiverkko.platform.db import utcnow
+    from tukiverkko.tenants.licensing_models import ModelCourse
+
+    with database.unit_of_work() as db:
+        start = utcnow().replace(microsecond=0) + timedelta(days=days_ahead)
+        course = ModelCourse(
+            model_id=model_id,
+            starts_at=start,
+            ends_at=start + timedelta(hours=15),
+            place="Helsinki, Pienperheyhdistyksen tilat",
+            capacity=12,
+        )
+        db.add(course)
+        db.flush()
+        return course.id
+
+
+def make_licensing_objects(database: Database, partner: Org) -> dict[str, uuid.UUID]:
+    """One object of each licensing kind that names `partner` (for `objects_of`)."""
+    from tukiverkko.tenants.licensing_models import (
+        CourseEnrolment,
+        EnrolmentStatus,
+        MaterialKind,
+        ModelMaterial,
+    )
+
+    owner = make_model_owner(database)
+    model_id = make_programme_model(database, owner)
+    licence_id = make_licence(database, model_id, partner)
+    course_id = make_course(database, model_id)
+    with database.unit_of_work() as db:
+        enrolment = CourseEnrolment(
+            course_id=course_id,
+            partner_tenant_id=partner.id,
+            user_id=partner.people[Role.COORDINATOR],
+            participant_name="Kaisa Koordinaattori",
+            status=EnrolmentStatus.ENROLLED,
+            enrolled_by=partner.people[Role.COORDINATOR],
+        )
+        material = ModelMaterial(
+            model_id=model_id,
+            kind=MaterialKind.LOGO,
+            title="Logo",
+            filename="logo.png",
+            content_type="image/png",
+            size=1,
+            storage_key=f"models/{model_id}/materials/{uuid.uuid4().hex}",
+            uploaded_by=owner.people[Role.OWNER_STAFF],
+        )
+        db.add_all([enrolment, material])
+        db.flush()
+        ids = {"enrolment_id": enrolment.id, "material_id": material.id}
+    return {"model_id": model_id, "licence_id": licence_id, "course_id": course_id, **ids}

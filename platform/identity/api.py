@@ -239,8 +239,8 @@ def request_password_reset(tenant_slug: str, email: str) -> None:
         if user is None or user.status != UserStatus.ACTIVE:
             return
         token = issue_link_token(db, user, TokenPurpose.PASSWORD_RESET)
-        to, language = user.email, user.language
-    emails.send_password_reset(to=to, language=language, tenant_slug=tenant.slug, token=token)
+        # In the same transaction as the token: the email goes out iff the token exists.
+        emails.send_password_reset(db, user=user, tenant_slug=tenant.slug, token=token)
 
 
 def _invalid_link() -> Problem:
@@ -290,12 +290,9 @@ class EmailVerification(MethodView):
         with get_database().unit_of_work() as db:
             user = get_or_404(db, User, principal.user_id)
             token = issue_link_token(db, user, TokenPurpose.EMAIL_VERIFICATION)
-        emails.send_email_verification(
-            to=principal.email,
-            language=principal.language,
-            tenant_slug=principal.tenant_slug,
-            token=token,
-        )
+            emails.send_email_verification(
+                db, user=user, tenant_slug=principal.tenant_slug, token=token
+            )
 
 
 def confirm_email(tenant_slug: str, token: str) -> None:

@@ -84,14 +84,10 @@ class Invitations(MethodView):
             user, token = users.invite_user(db, principal, **args)
             tenant = db.get(Tenant, principal.tenant_id)
             assert tenant is not None
-        # Only once the account is committed does the email go out.
-        emails.send_invitation(
-            to=user.email,
-            language=user.language,
-            tenant_name=tenant.name,
-            tenant_slug=tenant.slug,
-            token=token,
-        )
+            # Emitted in the same transaction: the email goes out iff the account is committed.
+            emails.send_invitation(
+                db, user=user, tenant_name=tenant.name, tenant_slug=tenant.slug, token=token
+            )
         return user
 
 

@@ -120,3 +120,12 @@ def test_the_app_role_cannot_rewrite_the_audit_log(settings: Settings, database:
         pytest.skip("table privileges are PostgreSQL's")
     with database.engine.connect() as conn, pytest.raises(Exception, match="permission denied"):
         conn.execute(text("DELETE FROM audit_events"))
+
+
+def test_migrations_have_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from tukiverkko.platform.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"several heads {heads}: add a merge revision"
