@@ -185,7 +185,16 @@ def describe(exc: BaseException) -> str:
     return "".join(traceback.format_exception(exc)).rstrip()
 
 
-def test_every_api_operation_withstands_fuzzing(app: Flask) -> None:
+# Operations are dealt round-robin into shards (by their sorted labels) so that
+# pytest-xdist spreads the fuzzing over the cores; each shard is its own test.
+SHARDS = 6
+
+
+@pytest.mark.parametrize("login", DEMO_LOGINS, ids=lambda login: login["tenant"])
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_api_operation_withstands_fuzzing(
+    app: Flask, shard: int, login: dict[str, str]
+) -> None:
     from tukiverkko.platform.demo import load_demo
 
     with app.app_context():
@@ -198,34 +207,35 @@ def test_every_api_operation_withstands_fuzzing(app: Flask) -> None:
     results = list(schema.get_all_operations())
     broken = [describe(result.err()) for result in results if isinstance(result, Err)]
     assert not broken, "operations schemathesis cannot read:\n" + "\n\n".join(broken)
-    operations = [result.ok() for result in results if isinstance(result, Ok)]
+    every_operation = [result.ok() for result in results if isinstance(result, Ok)]
+    ordered = sorted(every_operation, key=lambda operation: operation.label)
+    operations = ordered[shard::SHARDS]
     if not operations:
-        return  # nothing to fuzz yet; the document loaded and is valid
+        return  # nothing to fuzz in this shard; the document loaded and is valid
 
     snapshot = Snapshot(app)
     failures: list[str] = []
     runs = 0
     try:
-        for login in DEMO_LOGINS:
-            first_headers = bearer_headers(app, login)
-            assert first_headers is not None, f"demo sign-in failed for {login['email']}"
-            ids = known_ids(app, operations, first_headers)
-            for operation in operations:
-                for mode in MODES:
-                    snapshot.restore()
-                    # A fresh token per run: a fuzzed logout must not sign the others out.
-                    headers = bearer_headers(app, login)
-                    assert headers, f"demo sign-in broke ({operation.label})"
-                    runs += 1
-                    try:
-                        fuzz(cases(operation, mode, ids), headers)
-                    except Unsatisfiable:
-                        if mode is GenerationMode.NEGATIVE:
-                            continue  # no invalid request exists for an operation without inputs
-                        failures.append(f"--- {operation.label}: no valid request can be made ---")
-                    except (Exception, BaseExceptionGroup) as exc:  # FailureGroup: no Exception
-                        label = f"{operation.label} ({mode.value} data, as {login['email']})"
-                        failures.append(f"--- {label} ---\n{describe(exc)}")
+        first_headers = bearer_headers(app, login)
+        assert first_headers is not None, f"demo sign-in failed for {login['email']}"
+        ids = known_ids(app, every_operation, first_headers)
+        for operation in operations:
+            for mode in MODES:
+                snapshot.restore()
+                # A fresh token per run: a fuzzed logout must not sign the others out.
+                headers = bearer_headers(app, login)
+                assert headers, f"demo sign-in broke ({operation.label})"
+                runs += 1
+                try:
+                    fuzz(cases(operation, mode, ids), headers)
+                except Unsatisfiable:
+                    if mode is GenerationMode.NEGATIVE:
+                        continue  # no invalid request exists for an operation without inputs
+                    failures.append(f"--- {operation.label}: no valid request can be made ---")
+                except (Exception, BaseExceptionGroup) as exc:  # FailureGroup: no Exception
+                    label = f"{operation.label} ({mode.value} data, as {login['email']})"
+                    failures.append(f"--- {label} ---\n{describe(exc)}")
     finally:
         snapshot.close()
     assert not failures, f"{len(failures)} of {runs} fuzz runs failed:\n\n" + "\n\n".join(failures)
