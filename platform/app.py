@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _api_blueprints() -> list:
     """Every flask-smorest blueprint of the core, in registration order."""
-    from tukiverkko.platform import audit_api, notifications_api
+    from tukiverkko.platform import audit_api, modules_api, notifications_api, plugins
     from tukiverkko.platform.identity import api as identity_api
     from tukiverkko.platform.identity import sso_api, users_api
     from tukiverkko.platform.primitives import api as primitives_api
@@ -82,4 +82,7 @@ def _api_blueprints() -> list:
         notifications_api.blp,
         *licensing_api.BLUEPRINTS,
         *primitives_api.BLUEPRINTS,
+        modules_api.blp,
+        # Programme modules' own endpoints, from the registry (modules are plugins).
+        *plugins.module_blueprints(),
     ]

@@ -35,6 +35,22 @@ ORGANISATIONS = [
         [("malli@pienperhe.example", "Maija Mallinomistaja", Role.OWNER_STAFF)],
     ),
     (
+        "mll",
+        "Mannerheimin Lastensuojeluliitto ry",
+        TenantKind.MODEL_OWNER,
+        "0202091-0",
+        "Helsinki",
+        [("malli@mll.example", "Mirja Mallinomistaja", Role.OWNER_STAFF)],
+    ),
+    (
+        "miessakit",
+        "Miessakit ry",
+        TenantKind.MODEL_OWNER,
+        "1095063-2",
+        "Helsinki",
+        [("malli@miessakit.example", "Markku Mallinomistaja", Role.OWNER_STAFF)],
+    ),
+    (
         "tsemppi",
         "Turun Monipalvelukeskus Tsemppi",
         TenantKind.PARTNER,
@@ -94,11 +110,35 @@ def load_demo() -> bool:
                     password=DEMO_PASSWORD,
                 )
         _demo_licences(session)
+    _demo_programmes()
     return True
 
 
+# (partner, module, programme name): each partner runs the modules it is licensed for.
+PROGRAMMES = [
+    ("tsemppi", "mentor_buddy", "Mieskaverit Turku"),
+    ("mll-vs", "support_person", "MLL Kaveri Varsinais-Suomi"),
+    ("mll-vs", "family_sponsor", "Perhekummi Turku"),
+    ("mll-vs", "immigrant_mother_friend", "Ystäväksi maahanmuuttajaäidille Turku"),
+    ("miessakit-oulu", "mens_peer_groups", "Toiminnan Miehet Oulu"),
+]
+
+
+def _demo_programmes() -> None:
+    """One programme per licensed module, created as the partner (licence checked)."""
+    from tukiverkko.platform.primitives.programmes import create_programme
+
+    with context.cross_tenant("demo data"), unit_of_work() as session:
+        tenants = {t.slug: t.id for t in session.scalars(select(Tenant))}
+    for slug, module_key, name in PROGRAMMES:
+        with context.bind(tenant_id=tenants[slug]), unit_of_work() as session:
+            create_programme(
+                session, module_key=module_key, name=name, actor_id=None, accepts_applications=True
+            )
+
+
 def _demo_licences(session: Session) -> None:
-    """Mieskaverit® of Pienperheyhdistys ry, and Tsemppi's active licence for Turku."""
+    """The models (Mieskaverit®, MLL's three, Toiminnan Miehet) and the partners' licences."""
     from tukiverkko.tenants.licensing_models import (
         ConditionKind,
         Licence,
@@ -131,7 +171,37 @@ def _demo_licences(session: Session) -> None:
     )
     session.add(licence)
     session.flush()
-    for kind in ConditionKind:
-        session.add(
-            LicenceCondition(licence_id=licence.id, kind=kind, satisfied_at=utcnow(), note="demo")
+    licences = [licence]
+    # MLL's three models for its Varsinais-Suomi district, Toiminnan Miehet for Oulu.
+    for owner, partner, area, module_key, name in (
+        ("mll", "mll-vs", "Varsinais-Suomi", "support_person", "MLL Kaveri"),
+        ("mll", "mll-vs", "Varsinais-Suomi", "family_sponsor", "MLL Perhekummi"),
+        (
+            "mll",
+            "mll-vs",
+            "Varsinais-Suomi",
+            "immigrant_mother_friend",
+            "MLL Ystäväksi maahanmuuttajaäidille",
+        ),
+        ("miessakit", "miessakit-oulu", "Oulu", "mens_peer_groups", "Toiminnan Miehet"),
+    ):
+        other = ProgrammeModel(owner_tenant_id=by_slug[owner].id, name=name, module_key=module_key)
+        session.add(other)
+        session.flush()
+        licences.append(
+            Licence(
+                model_id=other.id,
+                partner_tenant_id=by_slug[partner].id,
+                area=area,
+                status=LicenceStatus.ACTIVE,
+                resources="Palkattu työntekijä, tilat ja työnohjaus.",
+                how_to_apply=f"Ota yhteyttä: {by_slug[partner].name}.",
+            )
         )
+        session.add(licences[-1])
+    session.flush()
+    for held in licences:
+        for kind in ConditionKind:
+            session.add(
+                LicenceCondition(licence_id=held.id, kind=kind, satisfied_at=utcnow(), note="demo")
+            )

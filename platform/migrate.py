@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -18,9 +19,22 @@ APPEND_ONLY_TABLES: tuple[str, ...] = ("audit_events",)
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for `url`, without an alembic.ini on disk."""
+    """An Alembic config for `url`, without an alembic.ini on disk.
+
+    The version locations are the core's and every registered module's, so
+    `upgrade heads` migrates the core and each module's branch (a module
+    shipped as its own distribution included: the registry finds it).
+    """
+    from tukiverkko.platform import plugins
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # os.pathsep between the directories: a path may contain spaces.
+    cfg.set_main_option("path_separator", "os")
+    locations = [MIGRATIONS_DIR / "versions", *plugins.version_locations()]
+    cfg.set_main_option(
+        "version_locations", os.pathsep.join(str(p).replace("%", "%%") for p in locations)
+    )
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 

@@ -10,5 +10,10 @@ def load_models() -> None:
     import tukiverkko.platform.notifications
     import tukiverkko.platform.outbox
     import tukiverkko.platform.primitives.models
+    import tukiverkko.platform.primitives.models_followup
     import tukiverkko.tenants.licensing_models
     import tukiverkko.tenants.models  # noqa: F401
+    from tukiverkko.platform import plugins
+
+    # Programme modules' tables, found through the registry (never imported by name).
+    plugins.load_module_models()

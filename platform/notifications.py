@@ -79,7 +79,9 @@ def kind(
 
 def load_kinds() -> None:
     """Import the modules that register kinds."""
-    import tukiverkko.platform.identity.emails  # noqa: F401
+    import tukiverkko.platform.identity.emails
+    import tukiverkko.platform.primitives.events
+    import tukiverkko.platform.primitives.followup  # noqa: F401
 
 
 class Notification(HasId, HasTimestamps, TenantOwned, Base):

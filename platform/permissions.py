@@ -40,6 +40,15 @@ class Permission(enum.StrEnum):
     MANAGE_PARTICIPANTS = "participants.manage"
     READ_SENSITIVE_NOTES = "participants.sensitive_notes"
     MANAGE_MATCHES = "matches.manage"
+    # Follow-up, supervision, events and feedback (platform/primitives, issue 6).
+    MANAGE_FOLLOW_UP = "followup.manage"
+    LOG_FOLLOW_UP = "followup.log"
+    MANAGE_SUPERVISION = "supervision.manage"
+    READ_SUPERVISION = "supervision.read"
+    MANAGE_EVENTS = "events.manage"
+    JOIN_EVENTS = "events.join"
+    MANAGE_FEEDBACK = "feedback.manage"
+    ANSWER_FEEDBACK = "feedback.answer"
 
 
 _STAFF = frozenset({Role.TENANT_ADMIN, Role.COORDINATOR, Role.OWNER_STAFF, Role.OPERATOR})
@@ -77,6 +86,14 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_PARTICIPANTS: _PARTNER_STAFF,
     Permission.READ_SENSITIVE_NOTES: _PARTNER_STAFF,
     Permission.MANAGE_MATCHES: _PARTNER_STAFF,
+    Permission.MANAGE_FOLLOW_UP: _PARTNER_STAFF,
+    Permission.LOG_FOLLOW_UP: frozenset({Role.VOLUNTEER}),
+    Permission.MANAGE_SUPERVISION: _PARTNER_STAFF,
+    Permission.READ_SUPERVISION: _PARTNER_PEOPLE,
+    Permission.MANAGE_EVENTS: _PARTNER_STAFF,
+    Permission.JOIN_EVENTS: frozenset({Role.VOLUNTEER}),
+    Permission.MANAGE_FEEDBACK: _PARTNER_STAFF,
+    Permission.ANSWER_FEEDBACK: _PARTNER_PEOPLE,
 }
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -121,6 +138,23 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.MANAGE_PARTICIPANTS: "Take in participants; read and edit them; record consents",
     Permission.READ_SENSITIVE_NOTES: "Read and write sensitive notes on participants",
     Permission.MANAGE_MATCHES: "See suggestions; propose, pause and close matches",
+    Permission.MANAGE_FOLLOW_UP: (
+        "Read meeting logs and volunteer hours; see matches below the expected cadence;"
+        " answer meeting logs; record check-ins"
+    ),
+    Permission.LOG_FOLLOW_UP: (
+        "Log meetings of one's own active matches and one's own volunteer hours"
+    ),
+    Permission.MANAGE_SUPERVISION: (
+        "Manage supervision groups (työnohjaus), members, sessions and attendance"
+    ),
+    Permission.READ_SUPERVISION: "See supervision groups and sessions (a volunteer: their own)",
+    Permission.MANAGE_EVENTS: (
+        "Organise outings and group meetings; sign people up; record attendance"
+    ),
+    Permission.JOIN_EVENTS: "See one's programmes' events; sign oneself up and cancel",
+    Permission.MANAGE_FEEDBACK: "Create, open and close feedback forms; read the answers",
+    Permission.ANSWER_FEEDBACK: "Answer the organisation's open feedback forms",
 }
 
 # Roles each role may hand out by invitation or role change.

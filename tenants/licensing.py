@@ -100,7 +100,7 @@ TRANSITIONS: dict[str, Transition] = {
 # Module operations that a *suspended* licence refuses. Everything else (reading
 # people and history, downloading the orientation folder) stays allowed, so a
 # suspended partner can still look after the people it already has.
-NEW_WORK_OPERATIONS = frozenset({"intake", "match", "directory", "logo"})
+NEW_WORK_OPERATIONS = frozenset({"intake", "match", "directory", "logo", "programme"})
 
 
 class LicenceRequired(Problem):

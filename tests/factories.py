@@ -148,7 +148,7 @@ def make_primitive_objects(database: Database, org: Org) -> dict[str, uuid.UUID]
         participant = db.get(Participant, participant_id)
         assert participant is not None
         match = matching.propose(db, programme, participant, volunteer, actor_id=actor)
-        return {
+        ids = {
             "programme_id": programme_id,
             "volunteer_id": volunteer_id,
             "participant_id": participant_id,
@@ -158,6 +158,10 @@ def make_primitive_objects(database: Database, org: Org) -> dict[str, uuid.UUID]
             "training_enrolment_id": enrolment.id,
             "check_task_id": task.id,
         }
+    # Follow-up, supervision, events and feedback (one object of each).
+    from tests.platform.primitives.support import make_followup_objects
+
+    return {**ids, **make_followup_objects(database, org, programme_id, volunteer_id, match.id)}
 
 
 def csrf_token(page_html: str) -> str:
@@ -313,3 +317,35 @@ def make_licensing_objects(database: Database, partner: Org) -> dict[str, uuid.U
         db.flush()
         ids = {"enrolment_id": enrolment.id, "material_id": material.id}
     return {"model_id": model_id, "licence_id": licence_id, "course_id": course_id, **ids}
+
+
+# --- programme modules (issue 7) ---------------------------------------------
+
+
+def license_module(database: Database, org: Org, module_key: str) -> uuid.UUID:
+    """An active licence of `org` for the model behind `module_key` (made once per database).
+
+    Creating a programme needs it (`platform/plugins.py`: a tenant runs only
+    the modules it holds a licence for).
+    """
+    from sqlalchemy import select
+
+    from tukiverkko.tenants.licensing_models import Licence, LicenceStatus, ProgrammeModel
+
+    with database.unit_of_work() as db:
+        model_id = db.scalar(
+            select(ProgrammeModel.id).where(ProgrammeModel.module_key == module_key).limit(1)
+        )
+        if model_id is not None:
+            held = db.scalar(
+                select(Licence.id).where(
+                    Licence.model_id == model_id,
+                    Licence.partner_tenant_id == org.id,
+                    Licence.status == LicenceStatus.ACTIVE,
+                )
+            )
+            if held is not None:
+                return held
+    if model_id is None:
+        model_id = make_programme_model(database, make_model_owner(database), module_key=module_key)
+    return make_licence(database, model_id, org, status="active", satisfied=True)

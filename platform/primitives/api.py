@@ -1562,3 +1562,10 @@ class PublicApplications(MethodView):
             if not programme.accepts_applications:
                 raise Conflict("Applications are closed.", code="applications_closed")
             return volunteers.apply_as_volunteer(db, programme, **args)
+
+
+# Follow-up, supervision, events and feedback: their own module, registered
+# through this list (imported last: it reuses this module's helpers).
+from tukiverkko.platform.primitives import api_followup  # noqa: E402
+
+BLUEPRINTS += api_followup.BLUEPRINTS

@@ -10,11 +10,12 @@ schema a volunteer can reach could ever include them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tukiverkko.platform import audit
+from tukiverkko.platform import audit, plugins
 from tukiverkko.platform.db import utcnow
 from tukiverkko.platform.errors import Conflict, Problem, ValidationFailed
 from tukiverkko.platform.primitives import consents, programmes
@@ -45,18 +46,23 @@ def start_intake(
     consent_given_by: str,
     recorded_by: uuid.UUID | None,
     referrer_organisation: str = "",
+    answers: Mapping[str, Any] | None = None,
     **fields: Any,
 ) -> Participant:
     """Take in a participant, if the programme allows intakes from `source`.
 
     The consent to keeping the data (given by the guardian or the person,
     named in `consent_given_by`) is required and recorded with the intake.
+    `answers` are the module's own intake questions (asked by its intake
+    endpoint), passed to its rules; the module stores them itself.
     """
     programmes.require_open(programme)
     if source not in programme.intake_sources:
         allowed = ", ".join(sorted(programme.intake_sources))
+        # The model's own reason ("only the mother herself…") says what to do instead.
+        reason = plugins.intake_refusal(programme)
         raise IntakeSourceNotAllowed(
-            f"This programme takes intakes only from: {allowed}.",
+            reason or f"This programme takes intakes only from: {allowed}.",
             errors={"json": {"source": [f"Not allowed here ({source})."]}},
         )
     if source == IntakeSource.REFERRER and not referrer_organisation.strip():
@@ -71,6 +77,10 @@ def start_intake(
             code="consent_required",
             errors={"json": {"consent_given_by": ["Required."]}},
         )
+    # The module's participant rules, with the answers its own intake form asked for.
+    plugins.require_intake_allowed(
+        programme, source, {"kind": kind, **fields, "answers": answers or {}}, db
+    )
     profile = clean_profile({k: v for k, v in fields.items() if k in _PROFILE})
     others = {k: v for k, v in fields.items() if k not in _PROFILE}
     participant = Participant(

@@ -1,9 +1,11 @@
 """Programmes: a tenant running one programme model, and the model's settings.
 
-The plugin contract (issue 7) will let each module supply its defaults by
-calling `register_module_defaults(key, ProgrammeSettings(...))`; until then
-every module key gets the general defaults. A tenant may override the
-settings per programme within the limits checked here.
+Each programme module (platform/plugins.py) supplies its defaults through
+`register_module_defaults(key, ProgrammeSettings(...))` when it registers.
+Creating a programme asks the registry for the module (`unknown_module`) and
+the tenant's licence for its model (`licence_required`). A tenant may
+override the settings per programme within the limits checked here and the
+model's own rules (`plugins.check_programme_settings`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tukiverkko.platform import audit
+from tukiverkko.platform import audit, context, plugins
 from tukiverkko.platform.db import utcnow
 from tukiverkko.platform.errors import Conflict, ValidationFailed
 from tukiverkko.platform.primitives.models import (
@@ -23,6 +25,7 @@ from tukiverkko.platform.primitives.models import (
     IntakeSource,
     Programme,
 )
+from tukiverkko.tenants.licensing import require_active_licence
 
 MODULE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 CLOSING_REASON = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -112,6 +115,11 @@ def create_programme(
             code="invalid_module_key",
             errors={"json": {"module_key": ["Lower-case letters, digits and _."]}},
         )
+    # The registry, not a list here: modules are plugins (platform/plugins.py).
+    module = plugins.get_module(module_key)
+    # A tenant enables a module by holding a licence in force for its model.
+    require_active_licence(db, _tenant_id(), module_key, "programme")
+    plugins.check_programme_settings(module, overrides)
     settings = replace(defaults_for(module_key), **overrides)
     values = asdict(settings)
     validate_settings(values)
@@ -123,6 +131,13 @@ def create_programme(
         db, "programme_created", actor_id=actor_id, target_type="programme", target_id=programme.id
     )
     return programme
+
+
+def _tenant_id() -> uuid.UUID:
+    tenant_id = context.current().tenant_id
+    if tenant_id is None:  # the services run bound to a tenant; anything else is a bug
+        raise RuntimeError("create_programme needs a tenant in the context")
+    return tenant_id
 
 
 def update_programme(
@@ -137,6 +152,9 @@ def update_programme(
         **changes,
     }
     validate_settings(merged)
+    module = plugins.find_module(programme.module_key)
+    if module is not None:  # a module uninstalled later leaves its programmes editable
+        plugins.check_programme_settings(module, changes)
     _apply(programme, changes)
     audit.record(
         db,

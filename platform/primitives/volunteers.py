@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tukiverkko.platform import audit
+from tukiverkko.platform import audit, plugins
 from tukiverkko.platform.db import utcnow
 from tukiverkko.platform.errors import Conflict, ValidationFailed
 from tukiverkko.platform.identity.models import Role, User, UserStatus
@@ -237,6 +237,9 @@ def approve(
             "This programme requires the background check before approval.",
             code="background_check_missing",
         )
+    # Last, so the journey's own gates answer first; then the model's rules
+    # (Mieskaverit®: an adult man) from the programme's module.
+    plugins.require_volunteer_eligible(db, programme, volunteer)
     _set_status(volunteer, VolunteerStatus.APPROVED)
     volunteer.approved_at = utcnow()
     audit.record(

@@ -122,10 +122,38 @@ def test_the_app_role_cannot_rewrite_the_audit_log(settings: Settings, database:
         conn.execute(text("DELETE FROM audit_events"))
 
 
-def test_migrations_have_one_head() -> None:
+def test_migrations_have_one_head_per_branch() -> None:
+    """One head for the core, plus one per module with tables, each on its own branch.
+
+    A module's revisions live in its own version directory (platform/plugins.py);
+    its first revision is labelled with the module's key and depends on a core
+    revision. Two heads within one directory still need a merge revision.
+    """
+    from pathlib import Path
+
     from alembic.script import ScriptDirectory
 
-    from tukiverkko.platform.migrate import alembic_config
+    from tukiverkko.platform import plugins
+    from tukiverkko.platform.migrate import MIGRATIONS_DIR, alembic_config
 
-    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
-    assert len(heads) == 1, f"several heads {heads}: add a merge revision"
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    core_dir = (MIGRATIONS_DIR / "versions").resolve()
+    module_dirs = {m.key: m.migrations.resolve() for m in plugins.all_modules() if m.migrations}
+
+    def directory(revision: str) -> Path:
+        return Path(script.get_revision(revision).path).resolve().parent
+
+    heads = script.get_heads()
+    core_heads = [h for h in heads if directory(h) == core_dir]
+    assert len(core_heads) == 1, f"several core heads {core_heads}: add a merge revision"
+    for key, folder in module_dirs.items():
+        own = [h for h in heads if directory(h) == folder]
+        assert len(own) == 1, f"module {key}: heads {own}, want exactly one"
+        (head,) = own
+        assert key in script.get_revision(head).branch_labels, f"{key}: not on its own branch"
+        bases = [r for r in script.walk_revisions() if directory(r.revision) == folder]
+        roots = [r for r in bases if not r.down_revision]
+        assert len(roots) == 1 and roots[0].dependencies, f"{key}: one base, depending on core"
+        for dependency in script.get_revisions(roots[0].dependencies):
+            assert directory(dependency.revision) == core_dir, f"{key} depends on a non-core rev"
+    assert len(heads) == 1 + len(module_dirs), f"heads outside core and modules: {heads}"

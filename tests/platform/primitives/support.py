@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tests.factories import Org
+from tests.factories import Org, license_module
 from tukiverkko.platform import context
 from tukiverkko.platform.db import Database, utcnow
 from tukiverkko.platform.identity.models import Role
@@ -31,11 +31,14 @@ def in_tenant(database: Database, org: Org) -> Iterator[Session]:
 
 
 def make_programme(database: Database, org: Org, **overrides: Any) -> uuid.UUID:
+    """A programme of a module (mentor_buddy unless told), its licence granted first."""
     overrides.setdefault("accepts_applications", True)
+    module_key = overrides.pop("module_key", "mentor_buddy")
+    license_module(database, org, module_key)
     with in_tenant(database, org) as db:
         programme = programmes.create_programme(
             db,
-            module_key=overrides.pop("module_key", "mentor_buddy"),
+            module_key=module_key,
             name=overrides.pop("name", "Mieskaverit Turku"),
             actor_id=org.people.get(Role.COORDINATOR),
             **overrides,
@@ -106,3 +109,99 @@ def volunteer_status(database: Database, org: Org, volunteer_id: uuid.UUID) -> V
         volunteer = db.get(Volunteer, volunteer_id)
         assert volunteer is not None
         return volunteer.status
+
+
+def activate_match(database: Database, org: Org, match_id: uuid.UUID, *, days_ago: int) -> None:
+    """Make a proposed match active as of `days_ago` days (the lifecycle is tested elsewhere)."""
+    from tukiverkko.platform.primitives.models import Match, MatchStatus
+
+    with in_tenant(database, org) as db:
+        match = db.get(Match, match_id)
+        assert match is not None
+        at = utcnow() - timedelta(days=days_ago)
+        match.status = MatchStatus.ACTIVE
+        match.volunteer_accepted_at = match.participant_accepted_at = match.activated_at = at
+
+
+def make_followup_objects(
+    database: Database,
+    org: Org,
+    programme_id: uuid.UUID,
+    volunteer_id: uuid.UUID,
+    match_id: uuid.UUID,
+) -> dict[str, uuid.UUID]:
+    """One object of each kind of follow-up, supervision, events and feedback (rows directly)."""
+    from tukiverkko.platform.primitives.models_followup import (
+        Event,
+        EventKind,
+        EventSignup,
+        FeedbackForm,
+        FormAudience,
+        FormStatus,
+        MeetingKind,
+        MeetingLog,
+        SignupStatus,
+        SupervisionGroup,
+        SupervisionMember,
+        SupervisionSession,
+        VolunteerHours,
+    )
+
+    coordinator = org.people[Role.COORDINATOR]
+    today = utcnow().date()
+    with in_tenant(database, org) as db:
+        meeting = MeetingLog(
+            match_id=match_id,
+            volunteer_id=volunteer_id,
+            met_on=today,
+            minutes=90,
+            kind=MeetingKind.MEETING,
+            logged_by=coordinator,
+        )
+        hours = VolunteerHours(
+            volunteer_id=volunteer_id,
+            worked_on=today,
+            minutes=120,
+            activity="Puhelinvuoro",
+            logged_by=coordinator,
+        )
+        group = SupervisionGroup(programme_id=programme_id, name="Työnohjaus", supervisor_name="T")
+        event = Event(
+            programme_id=programme_id,
+            kind=EventKind.OUTING,
+            title="Retki",
+            starts_at=utcnow() + timedelta(days=10),
+            capacity=5,
+            created_by=coordinator,
+        )
+        form = FeedbackForm(
+            title="Palaute",
+            questions=[{"key": "mood", "kind": "scale", "label": "?", "required": True,
+                        "min": 1, "max": 5}],
+            anonymous=True,
+            audience=FormAudience.PUBLIC,
+            status=FormStatus.OPEN,
+            created_by=coordinator,
+        )  # fmt: skip
+        db.add_all([meeting, hours, group, event, form])
+        db.flush()
+        member = SupervisionMember(group_id=group.id, volunteer_id=volunteer_id)
+        session = SupervisionSession(group_id=group.id, starts_at=utcnow())
+        signup = EventSignup(
+            event_id=event.id,
+            volunteer_id=volunteer_id,
+            status=SignupStatus.CONFIRMED,
+            signed_up_by=coordinator,
+        )
+        db.add_all([member, session, signup])
+        db.flush()
+        return {
+            "meeting_id": meeting.id,
+            "volunteer_hours_id": hours.id,
+            "supervision_group_id": group.id,
+            "supervision_member_id": member.id,
+            "supervision_session_id": session.id,
+            "event_id": event.id,
+            "event_signup_id": signup.id,
+            "feedback_form_id": form.id,
+        }

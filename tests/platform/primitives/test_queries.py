@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -42,6 +42,28 @@ from tukiverkko.platform.primitives.models import (
     Volunteer,
     VolunteerStatus,
 )
+from tukiverkko.platform.primitives.models_followup import (
+    CheckIn,
+    CheckInChannel,
+    Event,
+    EventKind,
+    EventSignup,
+    FeedbackAnswer,
+    FeedbackForm,
+    FormAudience,
+    FormStatus,
+    MeetingKind,
+    MeetingLog,
+    MeetingReply,
+    SignupStatus,
+    SupervisionAttendance,
+    SupervisionGroup,
+    SupervisionMember,
+    SupervisionSession,
+    VolunteerHours,
+)
+
+LONG_AGO = timedelta(days=60)
 
 
 class World:
@@ -63,6 +85,121 @@ class World:
             db.add(session)
             db.flush()
             self.curriculum, self.session = curriculum.id, session.id
+            self._followup_hub(db)
+
+    def _followup_hub(self, db) -> None:  # type: ignore[no-untyped-def]
+        """The hub's active match, meeting, group, session, event, sign-up and form."""
+        coordinator = self.org.people[Role.COORDINATOR]
+        match = Match(
+            programme_id=self.programme_id,
+            volunteer_id=self.volunteer,
+            participant_id=self.participant,
+            status=MatchStatus.ACTIVE,
+            proposed_by=coordinator,
+            activated_at=utcnow() - LONG_AGO,
+        )
+        group = SupervisionGroup(programme_id=self.programme_id, name="G")
+        event = Event(
+            programme_id=self.programme_id,
+            kind=EventKind.OUTING,
+            title="E",
+            starts_at=utcnow() + LONG_AGO,
+            capacity=1,
+            created_by=coordinator,
+        )
+        form = FeedbackForm(
+            title="F",
+            questions=[{"key": "k", "kind": "text", "label": "?", "required": False}],
+            anonymous=True,
+            audience=FormAudience.VOLUNTEERS,
+            status=FormStatus.OPEN,
+            created_by=coordinator,
+        )
+        db.add_all([match, group, event, form])
+        db.flush()
+        meeting = MeetingLog(
+            match_id=match.id,
+            volunteer_id=self.volunteer,
+            met_on=(utcnow() - LONG_AGO).date(),
+            minutes=60,
+            kind=MeetingKind.MEETING,
+            logged_by=coordinator,
+        )
+        session = SupervisionSession(group_id=group.id, starts_at=utcnow())
+        db.add_all(
+            [
+                meeting,
+                session,
+                SupervisionMember(group_id=group.id, volunteer_id=self.volunteer),
+                EventSignup(
+                    event_id=event.id,
+                    volunteer_id=self.volunteer,
+                    status=SignupStatus.CONFIRMED,
+                    signed_up_by=coordinator,
+                ),
+            ]
+        )
+        db.flush()
+        self.match, self.meeting, self.group = match.id, meeting.id, group.id
+        self.supervision_session, self.event, self.form = session.id, event.id, form.id
+
+    def _followup_rows(self, db, volunteer: uuid.UUID) -> list:  # type: ignore[no-untyped-def]
+        """One more row of every follow-up list."""
+        coordinator = self.org.people[Role.COORDINATOR]
+        group = SupervisionGroup(programme_id=self.programme_id, name="G")
+        db.add(group)
+        db.flush()
+        return [
+            MeetingLog(
+                match_id=self.match,
+                volunteer_id=self.volunteer,
+                met_on=(utcnow() - LONG_AGO).date(),
+                minutes=30,
+                kind=MeetingKind.PHONE,
+                logged_by=coordinator,
+            ),
+            MeetingReply(meeting_id=self.meeting, author_id=coordinator, text="r"),
+            CheckIn(match_id=self.match, channel=CheckInChannel.PHONE, recorded_by=coordinator),
+            VolunteerHours(
+                volunteer_id=self.volunteer,
+                worked_on=utcnow().date(),
+                minutes=60,
+                activity="a",
+                logged_by=coordinator,
+            ),
+            SupervisionMember(group_id=group.id, volunteer_id=self.volunteer),
+            SupervisionMember(group_id=self.group, volunteer_id=volunteer),
+            SupervisionSession(group_id=self.group, starts_at=utcnow()),
+            SupervisionAttendance(
+                session_id=self.supervision_session,
+                volunteer_id=volunteer,
+                attended=True,
+                recorded_by=coordinator,
+            ),
+            Event(
+                programme_id=self.programme_id,
+                kind=EventKind.GROUP_MEETING,
+                title="E",
+                starts_at=utcnow(),
+                capacity=1,
+                created_by=coordinator,
+            ),
+            EventSignup(
+                event_id=self.event,
+                volunteer_id=volunteer,
+                status=SignupStatus.WAITING,
+                signed_up_by=coordinator,
+            ),
+            FeedbackForm(
+                title="F",
+                questions=[],
+                anonymous=False,
+                audience=FormAudience.VOLUNTEERS,
+                status=FormStatus.OPEN,
+                created_by=coordinator,
+            ),
+            FeedbackAnswer(form_id=self.form, answers={"k": "v"}),
+        ]
 
     def _volunteer(self, db, linked: bool = False, capacity: int = 1) -> uuid.UUID:  # type: ignore[no-untyped-def]
         volunteer = Volunteer(
@@ -105,9 +242,12 @@ class World:
                             programme_id=self.programme_id,
                             volunteer_id=self.volunteer,
                             participant_id=participant,
-                            status=MatchStatus.PROPOSED,
+                            # Active and silent since long: on the below-cadence list too.
+                            status=MatchStatus.ACTIVE,
+                            activated_at=utcnow() - LONG_AGO,
                             proposed_by=coordinator,
                         ),
+                        *self._followup_rows(db, volunteer),
                         InterviewNote(volunteer_id=self.volunteer, author_id=coordinator, text="n"),
                         BackgroundCheck(
                             volunteer_id=self.volunteer,
@@ -163,8 +303,8 @@ def _lists(world: World) -> list[tuple[str, Role, Callable[[int], int]]]:
         ("/api/v1/volunteers", Role.COORDINATOR, lambda n: n + 1),
         ("/api/v1/volunteers", Role.VOLUNTEER, lambda n: 1),
         ("/api/v1/participants", Role.COORDINATOR, lambda n: n + 1),
-        ("/api/v1/matches", Role.COORDINATOR, same),
-        ("/api/v1/matches", Role.VOLUNTEER, same),
+        ("/api/v1/matches", Role.COORDINATOR, lambda n: n + 1),
+        ("/api/v1/matches", Role.VOLUNTEER, lambda n: n + 1),
         (f"/api/v1/volunteers/{v}/interview-notes", Role.COORDINATOR, same),
         (f"/api/v1/volunteers/{v}/background-checks", Role.COORDINATOR, same),
         (f"/api/v1/volunteers/{v}/consents", Role.COORDINATOR, same),
@@ -179,6 +319,27 @@ def _lists(world: World) -> list[tuple[str, Role, Callable[[int], int]]]:
             lambda n: n + 1,
         ),
         (f"/api/v1/training/sessions/{world.session}/enrolments", Role.COORDINATOR, same),
+        # Follow-up, supervision, events and feedback.
+        ("/api/v1/follow-up/below-cadence", Role.COORDINATOR, lambda n: n + 1),
+        (f"/api/v1/follow-up/matches/{world.match}/meetings", Role.VOLUNTEER, lambda n: n + 1),
+        (f"/api/v1/follow-up/meetings/{world.meeting}/replies", Role.VOLUNTEER, same),
+        (f"/api/v1/follow-up/matches/{world.match}/check-ins", Role.COORDINATOR, same),
+        (f"/api/v1/follow-up/volunteers/{v}/hours", Role.VOLUNTEER, same),
+        ("/api/v1/supervision/groups", Role.VOLUNTEER, lambda n: n + 1),
+        ("/api/v1/supervision/groups", Role.COORDINATOR, lambda n: n + 1),
+        (f"/api/v1/supervision/groups/{world.group}/members", Role.COORDINATOR, lambda n: n + 1),
+        (f"/api/v1/supervision/groups/{world.group}/sessions", Role.VOLUNTEER, lambda n: n + 1),
+        (
+            f"/api/v1/supervision/sessions/{world.supervision_session}/attendance",
+            Role.COORDINATOR,
+            same,
+        ),
+        ("/api/v1/events", Role.VOLUNTEER, lambda n: n + 1),
+        ("/api/v1/events", Role.COORDINATOR, lambda n: n + 1),
+        (f"/api/v1/events/{world.event}/signups", Role.COORDINATOR, lambda n: n + 1),
+        (f"/api/v1/events/{world.event}/signups", Role.VOLUNTEER, lambda n: 1),
+        ("/api/v1/feedback/forms", Role.VOLUNTEER, lambda n: n + 1),
+        (f"/api/v1/feedback/forms/{world.form}/answers", Role.COORDINATOR, same),
     ]
 
 

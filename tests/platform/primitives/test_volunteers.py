@@ -7,19 +7,21 @@ from datetime import date, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import make_org, token_for
+from tests.factories import license_module, make_org, token_for
 from tests.platform.primitives.support import (
     in_tenant,
     make_programme,
     make_volunteer,
     volunteer_status,
 )
+from tukiverkko.platform import plugins
 from tukiverkko.platform.db import Database, utcnow
 from tukiverkko.platform.errors import Problem
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.primitives import programmes, screening, training, volunteers
 from tukiverkko.platform.primitives.models import (
     IntakeSource,
+    ParticipantKind,
     Programme,
     Volunteer,
     VolunteerStatus,
@@ -34,15 +36,17 @@ def test_programme_takes_module_defaults_and_refuses_settings_that_cannot_work(
     database: Database,
 ) -> None:
     org = make_org(database)
-    programmes.register_module_defaults(
-        "test_family_module",
-        programmes.ProgrammeSettings(
-            intake_sources=frozenset({IntakeSource.REFERRER, IntakeSource.SELF}),
-            meetings_per_month_min=1,
-            meetings_per_month_max=2,
-        ),
+    family_module = plugins.ModuleDescription(
+        key="test_family_module",
+        names=plugins.Names(fi="Perhe", sv="Familj", en="Family"),
+        model="Testiperhe",
+        participant_kind=ParticipantKind.FAMILY,
+        intake_sources=frozenset({IntakeSource.REFERRER, IntakeSource.SELF}),
+        meetings_per_month=(1, 2),
     )
-    with in_tenant(database, org) as db:
+    license_module(database, org, "mentor_buddy")
+    license_module(database, org, "test_family_module")
+    with plugins.registered(family_module), in_tenant(database, org) as db:
         plain = programmes.create_programme(db, module_key="mentor_buddy", name="A", actor_id=None)
         assert plain.extract_max_age_days == 183
         assert (plain.meetings_per_month_min, plain.meetings_per_month_max) == (2, 4)
@@ -65,7 +69,8 @@ def test_the_journey_is_gated_and_order_of_check_and_training_does_not_matter(
 ) -> None:
     org = make_org(database)
     coordinator = org.people[Role.COORDINATOR]
-    programme_id = make_programme(database, org)
+    # A module without volunteer rules of its own: the generic journey only.
+    programme_id = make_programme(database, org, module_key="support_person")
     volunteer_id = make_volunteer(database, org, programme_id)
 
     def attempt_approval() -> str:
@@ -112,8 +117,13 @@ def test_the_journey_is_gated_and_order_of_check_and_training_does_not_matter(
 
 def test_without_required_check_training_alone_allows_approval(database: Database) -> None:
     org = make_org(database)
+    # Toiminnan Miehet does not require the check (adults among adults).
     programme_id = make_programme(
-        database, org, background_check_required=False, training_required=False
+        database,
+        org,
+        module_key="mens_peer_groups",
+        background_check_required=False,
+        training_required=False,
     )
     volunteer_id = make_volunteer(database, org, programme_id)
     with in_tenant(database, org) as db:
@@ -248,10 +258,11 @@ def test_coordinator_walks_the_journey_through_the_api(
     client: FlaskClient, database: Database
 ) -> None:
     org = make_org(database)
+    license_module(database, org, "support_person")
     coordinator = token_for(client, org, Role.COORDINATOR)
     created = client.post(
         "/api/v1/programmes",
-        json={"module_key": "mentor_buddy", "name": "Mieskaverit", "training_required": False},
+        json={"module_key": "support_person", "name": "Kaveri", "training_required": False},
         headers=coordinator,
     )
     assert created.status_code == 201, created.text
