@@ -56,7 +56,7 @@ def start_intake(
     `answers` are the module's own intake questions (asked by its intake
     endpoint), passed to its rules; the module stores them itself.
     """
-    programmes.require_open(programme)
+    programmes.require_new_work(db, programme, "intake")
     if source not in programme.intake_sources:
         allowed = ", ".join(sorted(programme.intake_sources))
         # The model's own reason ("only the mother herself…") says what to do instead.

@@ -542,7 +542,7 @@ def propose(
     actor_id: uuid.UUID,
 ) -> Match:
     """A coordinator offers a volunteer to a waiting participant."""
-    programmes.require_open(programme)
+    programmes.require_new_work(db, programme, "match")
     if participant.programme_id != programme.id or volunteer.programme_id != programme.id:
         raise Conflict("Both must be in the same programme.", code="wrong_programme")
     if participant.status == ParticipantStatus.ENDED:

@@ -186,3 +186,13 @@ def require_open(programme: Programme) -> None:
     """Refuse new volunteers, participants or matches in a retired programme."""
     if programme.retired_at is not None:
         raise Conflict("The programme has been retired.", code="programme_retired")
+
+
+def require_new_work(db: Session, programme: Programme, operation: str) -> None:
+    """Refuse new work ("intake", "match") unless the programme is open and licensed.
+
+    A suspended licence stops new intakes and matches (403 `licence_required`)
+    while everything already recorded stays readable.
+    """
+    require_open(programme)
+    require_active_licence(db, programme.tenant_id, programme.module_key, operation)

@@ -108,7 +108,7 @@ def apply_as_volunteer(
     will be asked for (Act 148/2014 wants recruitment to say so) and consent
     to it, since checking rests on the volunteer's consent.
     """
-    programmes.require_open(programme)
+    programmes.require_new_work(db, programme, "intake")
     if not consent_processing:
         raise ValidationFailed(
             "Consent to keeping the applicant's data is needed.",
