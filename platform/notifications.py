@@ -81,7 +81,8 @@ def load_kinds() -> None:
     """Import the modules that register kinds."""
     import tukiverkko.platform.identity.emails
     import tukiverkko.platform.primitives.events
-    import tukiverkko.platform.primitives.followup  # noqa: F401
+    import tukiverkko.platform.primitives.followup
+    import tukiverkko.tenants.licensing  # noqa: F401
 
 
 class Notification(HasId, HasTimestamps, TenantOwned, Base):

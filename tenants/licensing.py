@@ -21,12 +21,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tukiverkko.platform import audit, context
+from tukiverkko.platform import audit, context, notifications
 from tukiverkko.platform.db import utcnow
 from tukiverkko.platform.errors import Conflict, Forbidden, NotFound, Problem, ValidationFailed
+from tukiverkko.platform.identity.models import Role, User, UserStatus
 from tukiverkko.platform.pagination import paginate
 from tukiverkko.tenants.licensing_models import (
     ConditionKind,
@@ -468,13 +470,14 @@ def _log(
 def notify_licence_change(
     session: Session, licence: Licence, model: ProgrammeModel, event: LicenceEvent
 ) -> None:
-    """Tell both sides about a licence change.
+    """Tell both sides about a licence change, in the caller's transaction.
 
-    For now an audit event is written in the owner's and in the partner's
-    tenant (each side reads its own audit log).
-    TODO(outbox): when the notification outbox lands, write one outbox row per
-    side here, in this same transaction, with the event id as its idempotency
-    key (email to the partner's admins and to the owner's staff).
+    Every event is written to the audit log of the owner's and of the
+    partner's tenant. A change of status (a decision: applied, reviewed,
+    granted, activated, suspended, reinstated, revoked, expired, renewed,
+    rejected) is also notified (`licence_changed`: in-app and email) to the
+    partner's tenant admins and the owner's staff: one outbox row per person,
+    emitted in that person's tenant, keyed by the event id so it is sent once.
     """
     for tenant_id in {model.owner_tenant_id, licence.partner_tenant_id}:
         audit.record(
@@ -490,6 +493,71 @@ def notify_licence_change(
             reason=event.reason,
             model=model.name,
         )
+    if event.from_status == event.to_status:
+        return  # a condition met: history and audit, not a decision to announce
+    if event.id is None:
+        event.id = uuid.uuid4()
+    partner_name = session.scalar(select(Tenant.name).where(Tenant.id == licence.partner_tenant_id))
+    params = {
+        "licence_id": str(licence.id),
+        "model": model.name,
+        "partner": partner_name or "",
+        "area": licence.area,
+        "status": event.to_status,
+        "reason": event.reason,
+    }
+    recipients = session.execute(
+        select(User.id, User.tenant_id).where(
+            User.status == UserStatus.ACTIVE,
+            ((User.tenant_id == licence.partner_tenant_id) & (User.role == Role.TENANT_ADMIN))
+            | ((User.tenant_id == model.owner_tenant_id) & (User.role == Role.OWNER_STAFF)),
+        )
+    ).all()
+    for user_id, tenant_id in sorted(recipients):
+        notifications.notify(
+            session,
+            "licence_changed",
+            user_id=user_id,
+            params=params,
+            delivery_key=f"licence_changed:{event.id}:{user_id}",
+            tenant_id=tenant_id,
+        )
+
+
+_STATUS_LABELS = {
+    LicenceStatus.APPLIED: lambda: _("applied for"),
+    LicenceStatus.UNDER_REVIEW: lambda: _("under review"),
+    LicenceStatus.GRANTED: lambda: _("granted (conditions pending)"),
+    LicenceStatus.ACTIVE: lambda: _("active"),
+    LicenceStatus.SUSPENDED: lambda: _("suspended"),
+    LicenceStatus.REVOKED: lambda: _("revoked"),
+    LicenceStatus.EXPIRED: lambda: _("expired"),
+    LicenceStatus.REJECTED: lambda: _("rejected"),
+}
+
+
+@notifications.kind(
+    "licence_changed", channels=(notifications.Channel.EMAIL, notifications.Channel.IN_APP)
+)
+def _render_licence_changed(params: dict[str, Any]) -> tuple[str, str]:
+    label = _STATUS_LABELS.get(LicenceStatus(params["status"]), lambda: params["status"])()
+    subject = _(
+        "Licence for %(model)s in %(area)s: %(status)s",
+        model=params["model"],
+        area=params["area"],
+        status=label,
+    )
+    body = _(
+        "Hello,\n\nThe licence of %(partner)s to run %(model)s in %(area)s is now: "
+        "%(status)s.\nReason given: %(reason)s\n\nThe licence and its history are in "
+        "Tukiverkko under licences.",
+        partner=params["partner"],
+        model=params["model"],
+        area=params["area"],
+        status=label,
+        reason=params["reason"] or "-",
+    )
+    return subject, body
 
 
 # --- enforcement ------------------------------------------------------------
@@ -571,6 +639,11 @@ PartnerCount = Callable[[Session, Licence], int]
 PARTNER_COUNTS: dict[str, PartnerCount] = {}
 
 
+def load_partner_counts() -> None:
+    """Import the modules that register counts (as `notifications.load_kinds` does)."""
+    import tukiverkko.platform.primitives.overview  # noqa: F401
+
+
 def register_partner_count(name: str) -> Callable[[PartnerCount], PartnerCount]:
     """Add a named count to the owner overview (see PARTNER_COUNTS)."""
 
@@ -612,6 +685,7 @@ def partner_overview(
     """
     require_owner(model, actor)
     _require_cross_tenant()
+    load_partner_counts()
     page = paginate(
         session,
         select(Licence).where(Licence.model_id == model.id),
@@ -633,7 +707,7 @@ def partner_figures(session: Session, licence: Licence) -> dict[str, Any]:
         "status": licence.status,
         "valid_until": licence.valid_until,
         "conditions_met": sum(1 for c in conditions_of(session, licence.id) if c.satisfied_at),
-        "counts": {name: int(fn(session, licence)) for name, fn in PARTNER_COUNTS.items()},
+        "counts": {name: int(fn(session, licence)) for name, fn in sorted(PARTNER_COUNTS.items())},
     }
 
 

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.factories import make_model_owner, make_org, token_for
+from tests.factories import Org, make_model_owner, make_org, token_for
+from tests.platform.primitives.support import (
+    activate_match,
+    in_tenant,
+    make_participant,
+    make_programme,
+    make_volunteer,
+)
 from tukiverkko.platform.db import Database, utcnow
 from tukiverkko.platform.identity.models import Role
+from tukiverkko.platform.primitives import matching
+from tukiverkko.platform.primitives.models import (
+    Participant,
+    Programme,
+    Volunteer,
+    VolunteerStatus,
+)
+from tukiverkko.platform.primitives.models_followup import MeetingKind, MeetingLog
+from tukiverkko.tenants import licensing
 
 MIESKAVERIT = {
     "name": "Mieskaverit®",
@@ -148,16 +170,35 @@ def test_owner_sees_counts_and_never_the_partners_people(
     client: FlaskClient, database: Database
 ) -> None:
     _owner, partner, staff, admin, model_id, lid = _licensed_partner(client, database)
+    seeded = _seed_partner_activity(database, partner)
     overview = client.get(f"/api/v1/programme-models/{model_id}/overview", headers=staff)
     assert overview.status_code == 200, overview.text
     (row,) = overview.json["items"]
-    assert row["status"] == "active" and row["counts"]["trained_coordinators"] == 1
+    assert row["status"] == "active"
+    assert row["counts"] == {
+        "trained_coordinators": 1,
+        "active_volunteers": 2,  # approved or active; not paused, ended or still applying
+        "active_matches": 1,
+        "meetings_last_90_days": 2,  # not the one 120 days ago, nor the withdrawn one
+        "trained_volunteers_this_year": 3,  # not last year's, nor the untrained
+    }
     assert row["partner_name"].startswith("Yhdistys")
     # Every person record of the partner is out of reach: 404 by id, absent from lists.
     for role, user_id in partner.people.items():
         resp = client.get(f"/api/v1/users/{user_id}", headers=staff)
         assert resp.status_code == 404, role
-    secrets = {str(u) for u in partner.people.values()} | set(partner.emails.values())
+    for collection, ids in seeded["ids"].items():
+        for record_id in ids:
+            resp = client.get(f"/api/v1/{collection}/{record_id}", headers=staff)
+            assert resp.status_code == 404, f"{collection}/{record_id}: {resp.status_code}"
+    for text in seeded["personal"]:
+        assert text not in overview.text, text
+    secrets = (
+        {str(u) for u in partner.people.values()}
+        | set(partner.emails.values())
+        | seeded["personal"]
+        | {str(i) for ids in seeded["ids"].values() for i in ids}
+    )
     for path in (
         "/api/v1/users",
         "/api/v1/licences",
@@ -180,3 +221,120 @@ def test_owner_sees_counts_and_never_the_partners_people(
     assert client.get("/api/v1/licences", headers=other_admin).json["items"] == []
     forbidden = client.get(f"/api/v1/programme-models/{model_id}/overview", headers=admin)
     assert forbidden.status_code == 403
+
+
+def _seed_partner_activity(database: Database, partner: Org) -> dict[str, Any]:
+    """Volunteers, participants, matches and meetings of the partner with known counts."""
+    programme_id = make_programme(database, partner)
+    this_year = datetime(licensing.today().year, 6, 1, tzinfo=UTC)
+    last_year = this_year.replace(year=this_year.year - 1)
+    people = {
+        key: {"name": f"Henkilö {key} {uuid.uuid4().hex[:6]}", "email": f"{uuid.uuid4().hex}@ex.fi"}
+        for key in ("free", "matched", "paused", "applying", "ended")
+    }
+    vol = {
+        key: make_volunteer(database, partner, programme_id, approved=key != "applying", **who)
+        for key, who in people.items()
+    }
+    participants = {
+        key: make_participant(
+            database, partner, programme_id, name=f"Lapsi {uuid.uuid4().hex[:6]}",
+            contact_name=f"Äiti {uuid.uuid4().hex[:6]}", contact_email=f"{uuid.uuid4().hex}@ex.fi",
+        )
+        for key in ("active", "proposed")
+    }  # fmt: skip
+    coordinator = partner.people[Role.COORDINATOR]
+    with in_tenant(database, partner) as db:
+        programme = db.get(Programme, programme_id)
+        matches = {
+            key: matching.propose(
+                db,
+                programme,
+                db.get(Participant, participants[key]),
+                db.get(Volunteer, vol[volunteer]),
+                actor_id=coordinator,
+            ).id
+            for key, volunteer in (("active", "matched"), ("proposed", "free"))
+        }
+    activate_match(database, partner, matches["active"], days_ago=200)
+    today = licensing.today()
+    with in_tenant(database, partner) as db:
+        for key, status, trained in (
+            ("free", VolunteerStatus.APPROVED, this_year),
+            ("matched", VolunteerStatus.ACTIVE, this_year),
+            ("paused", VolunteerStatus.PAUSED, this_year),
+            ("applying", VolunteerStatus.APPLIED, None),
+            ("ended", VolunteerStatus.ENDED, last_year),
+        ):
+            volunteer = db.get(Volunteer, vol[key])
+            assert volunteer is not None
+            volunteer.status, volunteer.training_completed_at = status, trained
+        for days_ago, withdrawn in ((0, False), (30, False), (45, True), (120, False)):
+            db.add(
+                MeetingLog(
+                    match_id=matches["active"],
+                    volunteer_id=vol["matched"],
+                    met_on=today - timedelta(days=days_ago),
+                    minutes=60,
+                    kind=MeetingKind.MEETING,
+                    note="Kävimme uimahallissa.",
+                    logged_by=coordinator,
+                    withdrawn_at=utcnow() if withdrawn else None,
+                )
+            )
+    personal = {who[f] for who in people.values() for f in ("name", "email")}
+    with in_tenant(database, partner) as db:
+        for pid in participants.values():
+            p = db.get(Participant, pid)
+            assert p is not None
+            personal |= {p.name, p.contact_name, p.contact_email}
+    return {
+        "ids": {
+            "volunteers": list(vol.values()),
+            "participants": list(participants.values()),
+            "matches": list(matches.values()),
+        },
+        "personal": personal,
+    }
+
+
+def _licence_news(client: FlaskClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    page = client.get("/api/v1/notifications?limit=100", headers=headers)
+    assert page.status_code == 200, page.text
+    return [n for n in page.json["items"] if n["kind"] == "licence_changed"]
+
+
+def _mail_to(app: Flask, address: str) -> list[str]:
+    folder: Path = app.config["TUKIVERKKO_SETTINGS"].mail_dir
+    found = []
+    for path in folder.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if str(message["To"]) == address:
+            found.append(str(message["Subject"]))
+    return found
+
+
+def test_licence_decisions_reach_both_sides(
+    app: Flask, client: FlaskClient, database: Database
+) -> None:
+    owner, partner, staff, admin, _model_id, lid = _licensed_partner(client, database)
+    resp = client.post(
+        f"/api/v1/licences/{lid}/suspend", json={"reason": "Vuosiraportti puuttuu"}, headers=staff
+    )
+    assert resp.status_code == 200, resp.text
+    for who, headers in (("partner admin", admin), ("owner staff", staff)):
+        news = _licence_news(client, headers)
+        # applied, under review, granted, active, suspended: one each, newest first
+        assert len(news) == 5, f"{who}: {[n['title'] for n in news]}"
+        latest = news[0]
+        # in the recipient's language (Finnish, the default): "keskeytetty" = suspended
+        assert "Mieskaverit®" in latest["title"] and "keskeytetty" in latest["title"], who
+        assert "Vuosiraportti puuttuu" in latest["body"] and "Turku" in latest["body"], who
+    # Email too, per the kind's channels, to the same people.
+    for address in (partner.emails[Role.TENANT_ADMIN], owner.emails[Role.OWNER_STAFF]):
+        subjects = _mail_to(app, address)
+        assert sum("keskeytetty" in s for s in subjects) == 1, (address, subjects)
+    # No one else hears of it: the partner's coordinator and volunteer, another partner.
+    assert _licence_news(client, token_for(client, partner, Role.COORDINATOR)) == []
+    other = make_org(database)
+    assert _licence_news(client, token_for(client, other, Role.TENANT_ADMIN)) == []
