@@ -22,6 +22,7 @@ from tukiverkko.platform.identity.service import (
     consume_link_token,
     find_user_by_email,
     issue_link_token,
+    load_principal,
     revoke_session,
     revoke_user_sessions,
     rotate_refresh_token,
@@ -163,16 +164,13 @@ class Refresh(MethodView):
             if rotated is None:
                 raise invalid
             auth, new_token = rotated
-            user = db.get(User, auth.user_id)
-            tenant = db.get(Tenant, auth.tenant_id)
-            if (
-                user is None
-                or user.status != UserStatus.ACTIVE
-                or tenant is None
-                or tenant.status != TenantStatus.ACTIVE
-            ):
+            # The same standing check as every authenticated request.
+            principal = load_principal(db, auth.id)
+            if principal is None:
                 raise invalid
-            signed = SignedIn(user.id, tenant.id, auth.id, new_token, user.language)
+            signed = SignedIn(
+                principal.user_id, principal.tenant_id, auth.id, new_token, principal.language
+            )
         return _tokens(signed, new_token)
 
 
