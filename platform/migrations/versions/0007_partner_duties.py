@@ -1,0 +1,23 @@
+"""partner duties: change reports and yearly reports (issue 5)
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-23 16:00:00
+
+Reserved slot: left empty until the issue needs tables (expand-only when filled).
+"""
+
+from __future__ import annotations
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

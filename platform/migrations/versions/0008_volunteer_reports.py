@@ -1,0 +1,23 @@
+"""volunteer absences and changes, closing surveys, public intake (issue 6)
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-23 16:00:00
+
+Reserved slot: left empty until the issue needs tables (expand-only when filled).
+"""
+
+from __future__ import annotations
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
