@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from tukiverkko.platform.db import Database
     from tukiverkko.platform.identity import web as identity_web
     from tukiverkko.platform.identity.service import WEB_SESSION_LIFETIME
+    from tukiverkko.platform.pages import frame as pages
     from tukiverkko.tenants import directory
 
     settings = (settings or Settings.from_env()).resolved()
@@ -56,12 +57,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     import tukiverkko.platform.identity.sso  # noqa: F401  (adds its routes to identity_web.blp)
 
     app.register_blueprint(identity_web.blp)
+    pages.init_pages(app)
+    for blueprint in _page_blueprints():
+        app.register_blueprint(blueprint)
     rest = api.init_api(app)
     app.before_request(auth.check_path_objects)
     for blueprint in _api_blueprints():
         rest.register_blueprint(blueprint, url_prefix=api.API_PREFIX + blueprint.url_prefix)
     auth.assert_path_objects_registered(app)
     return app
+
+
+def _page_blueprints() -> list:
+    """Every blueprint of signed-in and public pages under `/t/<slug>/…` (platform/pages/)."""
+    return []
 
 
 def _api_blueprints() -> list:

@@ -115,6 +115,9 @@ def path_object(name: str) -> Callable[[PathCheck], PathCheck]:
 # for signed-in callers is never run without a principal, and a public route
 # cannot reuse it by accident (the app refuses to start instead).
 PUBLIC_API_PREFIX = "/api/v1/public/"
+# Public pages of a partner (application forms) live under this prefix and use
+# the same public registry; every other `/t/<slug>/…` page needs a signed-in principal.
+PUBLIC_PAGE_PREFIX = "/t/<slug>/public/"
 PublicPathCheck = Callable[[Any, uuid.UUID], bool]
 PUBLIC_PATH_OBJECTS: dict[str, PublicPathCheck] = {}
 
@@ -154,7 +157,11 @@ def public_tenant(slug: str) -> Any:
 
 
 def _check_public_path_objects(args: dict[str, Any], ids: dict[str, uuid.UUID]) -> None:
-    tenant = public_tenant(str(args.get("slug", "")))
+    check_public_visible(public_tenant(str(args.get("slug", ""))), ids)
+
+
+def check_public_visible(tenant: Any, ids: dict[str, uuid.UUID]) -> None:
+    """404 unless every named object is open to anonymous callers of `tenant`."""
     with context.bind(tenant_id=tenant.id), get_database().unit_of_work() as db:
         for name, value in ids.items():
             if not PUBLIC_PATH_OBJECTS[name](db, value):
@@ -172,7 +179,13 @@ def check_path_objects() -> None:
     if request.url_rule is not None and request.url_rule.rule.startswith(PUBLIC_API_PREFIX):
         _check_public_path_objects(args, ids)
         return
-    principal = require_principal()
+    check_visible(require_principal(), ids)
+
+
+def check_visible(principal: Principal, ids: dict[str, uuid.UUID]) -> None:
+    """404 unless every named object is visible to `principal` (API routes and pages alike)."""
+    if not ids:
+        return
     with get_database().unit_of_work() as db:
         for name, value in ids.items():
             if not PATH_OBJECTS[name](db, principal, value):
@@ -180,13 +193,13 @@ def check_path_objects() -> None:
 
 
 def assert_path_objects_registered(app: Any) -> None:
-    """Every `<uuid:...>` in an API route must have a visibility check."""
+    """Every `<uuid:...>` in an API route or a signed-in page must have a visibility check."""
     from werkzeug.routing import UUIDConverter
 
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
+        if not rule.rule.startswith(("/api/", "/t/")):
             continue
-        public = rule.rule.startswith(PUBLIC_API_PREFIX)
+        public = rule.rule.startswith((PUBLIC_API_PREFIX, PUBLIC_PAGE_PREFIX))
         if public and "slug" not in rule.arguments:
             raise RuntimeError(f"{rule.rule}: a public route names its tenant by <slug>")
         registry = PUBLIC_PATH_OBJECTS if public else PATH_OBJECTS

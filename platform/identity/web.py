@@ -37,8 +37,8 @@ from tukiverkko.tenants.models import Tenant, TenantStatus
 blp = Blueprint("tenant_web", __name__, url_prefix="/t/<slug>")
 
 
-@blp.url_value_preprocessor
-def _load_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+def load_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """URL preprocessor of `/t/<slug>/…` pages: the organisation into `g.tenant`, or 404."""
     slug = (values or {}).pop("slug", "")
     tenant = find_tenant_by_slug(get_database(), slug)
     if tenant is None or tenant.status == TenantStatus.CLOSED:
@@ -46,19 +46,29 @@ def _load_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.tenant = tenant
 
 
-@blp.url_defaults
-def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
+def add_slug(endpoint: str, values: dict[str, Any]) -> None:
+    """URL defaults of `/t/<slug>/…` pages: links stay within the current organisation."""
     if "slug" not in values and "tenant" in g:
         values["slug"] = g.tenant.slug
 
 
-def begin_web_session(signed: SignedIn) -> Response:
-    """Put a fresh session in the cookie (a new id: no fixation) and go to the start page."""
+blp.url_value_preprocessor(load_tenant)
+blp.url_defaults(add_slug)
+
+
+def begin_web_session(signed: SignedIn, next_url: str | None = None) -> Response:
+    """Put a fresh session in the cookie (a new id: no fixation) and go on.
+
+    `next_url` (the page that asked for sign-in) is followed only if it is a
+    page of this organisation; otherwise the start page.
+    """
+    from tukiverkko.platform.pages.frame import safe_next
+
     session.clear()
     session[WEB_SESSION_KEY] = str(signed.session_id)
     session["tid"] = str(signed.tenant_id)
     session.permanent = True
-    response = redirect(url_for("tenant_web.start"))
+    response = redirect(safe_next(next_url) or url_for("tenant_web.start"))
     response.set_cookie(LANG_COOKIE, signed.language, max_age=365 * 86400, samesite="Lax")
     return response
 
@@ -89,7 +99,7 @@ def login() -> Any:
             lifetime=WEB_SESSION_LIFETIME,
         )
         if isinstance(outcome, SignedIn):
-            return begin_web_session(outcome)
+            return begin_web_session(outcome, request.args.get("next"))
         if outcome.retry_after:
             error, status = (
                 _(
