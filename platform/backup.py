@@ -15,10 +15,10 @@ TUKIVERKKO_* variables as the app (docs/operations.md):
   and only then copies them into the file store: a damaged backup is refused
   before it overwrites anything.
 
-The local folder (`TUKIVERKKO_STORAGE_DIR`) is implemented. An S3-API store
-(`TUKIVERKKO_S3_BUCKET`) plugs in as another `FileStoreBackup`; until then it
-is refused with a clear message (use the store's own versioning or
-replication, e.g. `mc mirror` / `aws s3 sync`, meanwhile).
+Both stores are covered: the local folder (`TUKIVERKKO_STORAGE_DIR`) and an
+S3-API bucket (`TUKIVERKKO_S3_BUCKET`, with the same endpoint and keys as the
+app). Either way the backup is a plain folder with the same manifest, so a
+backup of one kind of store can be restored into the other.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import Protocol
 from sqlalchemy.engine import make_url
 
 from tukiverkko.platform.settings import Settings
+from tukiverkko.platform.storage import S3Storage, make_storage
 
 MANIFEST = "manifest.json"
 # Files the local store is still writing (LocalStorage renames them when complete).
@@ -121,9 +122,7 @@ class LocalFolderBackup:
         manifest = verify(src)
         self.root.mkdir(parents=True, exist_ok=True)
         for name in manifest:
-            target = self.root / name
-            if not target.resolve().is_relative_to(self.root.resolve()):
-                raise BackupError(f"refusing a path outside the file store: {name!r}")
+            target = _inside(self.root, name)
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(target.name + PARTIAL_SUFFIX)
             shutil.copy2(src / "data" / name, tmp)
@@ -131,30 +130,71 @@ class LocalFolderBackup:
         return len(manifest)
 
 
-@dataclass(frozen=True)
 class S3BucketBackup:
-    """Hook for the S3-API store (platform/storage.py): not implemented yet."""
+    """An S3-API bucket: every object downloaded, with its content type in the manifest.
 
-    bucket: str
+    Restore verifies the whole backup first, then uploads every object under
+    its key (an S3 PUT is atomic: readers never see half an object).
+    """
+
+    def __init__(self, storage: S3Storage) -> None:
+        self.storage = storage
 
     def backup(self, dest: Path) -> int:
-        raise BackupError(self._message())
+        if dest.exists() and any(dest.iterdir()):
+            raise BackupError(f"{dest} is not empty: a backup goes into a new folder")
+        client, bucket = self.storage.client, self.storage.bucket
+        data = dest / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        files: dict[str, dict[str, object]] = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                target = _inside(data, key)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                obj = client.get_object(Bucket=bucket, Key=key)
+                with target.open("wb") as handle:
+                    for chunk in obj["Body"].iter_chunks(1024 * 1024):
+                        handle.write(chunk)
+                files[key] = {
+                    "size": target.stat().st_size,
+                    "sha256": _sha256(target),
+                    "content_type": obj.get("ContentType") or "application/octet-stream",
+                }
+        (dest / MANIFEST).write_text(
+            json.dumps({"store": "s3", "bucket": bucket, "files": files}, indent=1, sort_keys=True)
+        )
+        return len(files)
 
     def restore(self, src: Path) -> int:
-        raise BackupError(self._message())
+        manifest = verify(src)
+        for key, entry in manifest.items():
+            path = _inside(src / "data", key)
+            with path.open("rb") as handle:
+                self.storage.client.put_object(
+                    Bucket=self.storage.bucket,
+                    Key=key,
+                    Body=handle,
+                    ContentType=str(entry.get("content_type") or "application/octet-stream"),
+                )
+        return len(manifest)
 
-    def _message(self) -> str:
-        return (
-            f"backing up the S3-API bucket {self.bucket!r} is not implemented yet: use the "
-            "store's versioning or replication (mc mirror, aws s3 sync) for the files"
-        )
+
+def _inside(root: Path, key: str) -> Path:
+    """`root/key`, refusing a key that would land outside `root` (`../`, absolute)."""
+    target = root / key
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise BackupError(f"refusing a path outside the backup: {key!r}")
+    return target
 
 
 def file_store_backup(settings: Settings) -> FileStoreBackup:
     """The backup for the file store the settings configure."""
     settings = settings.resolved()
     if settings.s3_bucket:
-        return S3BucketBackup(settings.s3_bucket)
+        storage = make_storage(settings)
+        assert isinstance(storage, S3Storage)
+        return S3BucketBackup(storage)
     assert settings.storage_dir is not None  # resolved() fills it in
     return LocalFolderBackup(settings.storage_dir)
 

@@ -53,6 +53,15 @@ def redis_server(service_root: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-API server (moto's) on loopback for the whole test process."""
+    from tests.support.s3 import moto_server
+
+    with moto_server() as endpoint:
+        yield endpoint
+
+
 def base_settings(var_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": "test",

@@ -5,7 +5,7 @@
 #
 # Configured by the app's own variables (docs/operations.md): the database through
 # TUKIVERKKO_DATABASE_MIGRATION_URL (the table owner; TUKIVERKKO_DATABASE_URL if unset), the
-# files through TUKIVERKKO_STORAGE_DIR. Needs pg_dump of the server's major version or newer
+# files through TUKIVERKKO_STORAGE_DIR or the S3-API bucket (TUKIVERKKO_S3_*). Needs pg_dump of the server's major version or newer
 # (PG_BIN=/usr/lib/postgresql/15/bin to choose one) and a Python with Tukiverkko installed
 # (PYTHON=..., default python3). The web and workers may keep running: pg_dump reads one
 # consistent snapshot.

@@ -1,5 +1,6 @@
 """infra/backup/backup.sh and restore.sh for real: back up a seeded PostgreSQL database and
-the file folder, wipe both, restore, and find every row and every file again."""
+the file store (the local folder, or a bucket on a real S3-API server on loopback), wipe both,
+restore, and find every row and every file again."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import shutil
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import psycopg
 import pytest
@@ -16,11 +19,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import base_settings
 from tests.factories import make_org
+from tests.support.s3 import REGION, s3_bucket
 from tests.support.services import APP_ROLE, OWNER_ROLE, PostgresServer
 from tukiverkko.platform import context
 from tukiverkko.platform.db import Database
 from tukiverkko.platform.identity.models import User
 from tukiverkko.platform.settings import Settings
+from tukiverkko.platform.storage import S3Storage
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "infra" / "backup"
@@ -76,29 +81,91 @@ def run_script(name: str, *args: str, env: dict[str, str]) -> str:
     return result.stdout
 
 
+@pytest.mark.parametrize("store", ["local", "s3"])
 def test_backup_wipe_restore_finds_every_row_and_file(
-    postgres: PostgresServer, postgres_template: str, tmp_path: Path
+    postgres: PostgresServer,
+    postgres_template: str,
+    tmp_path: Path,
+    store: str,
+    request: pytest.FixtureRequest,
 ) -> None:
+    files: FileStore = LocalFiles(tmp_path / "files")
+    if store == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        files = BucketFiles(s3_bucket(endpoint, f"files-{uuid.uuid4().hex[:8]}"), endpoint)
     name = f"backup_{uuid.uuid4().hex[:8]}"
     postgres.sql(
         "postgres", f"CREATE DATABASE {name} TEMPLATE {postgres_template} OWNER {OWNER_ROLE}"
     )
-    storage = tmp_path / "files"
     settings = base_settings(
         tmp_path,
         database_url=postgres.url(name, APP_ROLE),
         database_migration_url=postgres.url(name),
         database_app_role=APP_ROLE,
-        storage_dir=storage,
     )
     try:
-        _round_trip(postgres, name, settings, storage, tmp_path)
+        _round_trip(postgres, name, settings, files, tmp_path)
     finally:
         postgres.sql("postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+class FileStore(Protocol):
+    def write(self, key: str, data: bytes) -> None: ...
+    def read_all(self) -> dict[str, bytes]: ...
+    def wipe(self) -> None: ...
+    def env(self) -> dict[str, str]: ...
+
+
+@dataclass
+class LocalFiles:
+    root: Path
+
+    def write(self, key: str, data: bytes) -> None:
+        path = self.root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    def read_all(self) -> dict[str, bytes]:
+        return files_of(self.root)
+
+    def wipe(self) -> None:
+        shutil.rmtree(self.root)
+
+    def env(self) -> dict[str, str]:
+        return {"TUKIVERKKO_STORAGE_DIR": str(self.root)}
+
+
+@dataclass
+class BucketFiles:
+    storage: S3Storage
+    endpoint: str
+
+    def write(self, key: str, data: bytes) -> None:
+        self.storage.put(key, data, "application/octet-stream")
+
+    def _keys(self) -> list[str]:
+        listing = self.storage.client.list_objects_v2(Bucket=self.storage.bucket)
+        return [item["Key"] for item in listing.get("Contents", [])]
+
+    def read_all(self) -> dict[str, bytes]:
+        return {key: self.storage.get(key) for key in self._keys()}
+
+    def wipe(self) -> None:
+        for key in self._keys():
+            self.storage.delete(key)
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TUKIVERKKO_S3_ENDPOINT_URL": self.endpoint,
+            "TUKIVERKKO_S3_BUCKET": self.storage.bucket,
+            "TUKIVERKKO_S3_ACCESS_KEY": "testing",
+            "TUKIVERKKO_S3_SECRET_KEY": "testing",
+            "TUKIVERKKO_S3_REGION": REGION,
+        }
+
+
 def _round_trip(
-    postgres: PostgresServer, name: str, settings: Settings, storage: Path, tmp_path: Path
+    postgres: PostgresServer, name: str, settings: Settings, store: FileStore, tmp_path: Path
 ) -> None:
     # Seed: two organisations with people, audit events and notifications (as the app role).
     database = Database(settings.database_url)
@@ -110,10 +177,9 @@ def _round_trip(
         "empty.txt": b"",
     }
     for key, data in files.items():
-        path = storage / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    (storage / "half-written.part").write_bytes(b"in progress")  # never backed up
+        store.write(key, data)
+    if isinstance(store, LocalFiles):
+        (store.root / "half-written.part").write_bytes(b"in progress")  # never backed up
     rows_before = snapshot(postgres, name)
     security_before = policies(postgres, name)
     assert sum(len(rows) for rows in rows_before.values()) > 10
@@ -128,7 +194,7 @@ def _round_trip(
             "TUKIVERKKO_VAR_DIR": str(tmp_path / "var"),
             "TUKIVERKKO_DATABASE_URL": settings.database_url,
             "TUKIVERKKO_DATABASE_MIGRATION_URL": settings.database_migration_url,
-            "TUKIVERKKO_STORAGE_DIR": str(storage),
+            **store.env(),
         }
     )
     backup_dir = Path(run_script("backup.sh", str(tmp_path / "backups"), env=env).strip())
@@ -142,14 +208,15 @@ def _round_trip(
         f"DROP DATABASE {name} WITH (FORCE)",
         f"CREATE DATABASE {name} OWNER {OWNER_ROLE}",
     )
-    shutil.rmtree(storage)
+    store.wipe()
     assert snapshot(postgres, name) == {}
+    assert store.read_all() == {}
 
     run_script("restore.sh", str(backup_dir), env=env)
 
     assert snapshot(postgres, name) == rows_before
     assert policies(postgres, name) == security_before
-    assert files_of(storage) == files
+    assert store.read_all() == files
 
     # The app role reads the restored rows through row-level security, one tenant at a time.
     database = Database(settings.database_url)

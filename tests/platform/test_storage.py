@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,35 +11,15 @@ import pytest
 import requests
 from flask import Flask
 
+from tests.support.s3 import s3_bucket
 from tukiverkko.platform.settings import Settings
 from tukiverkko.platform.storage import SIGNED_URL_SECONDS, LocalStorage, S3Storage, make_storage
 
 NAME = "Mieskaverit hakuopas äideille.pdf"  # non-ASCII on purpose
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 def _s3(endpoint: str, bucket: str) -> S3Storage:
-    storage = S3Storage(
-        bucket=bucket,
-        endpoint_url=endpoint,
-        access_key="testing",
-        secret_key="testing",
-        region="eu-north-1",
-    )
-    storage.client.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"}
-    )
-    return storage
+    return s3_bucket(endpoint, bucket)
 
 
 def test_s3_store_round_trip_and_presigned_download(s3_endpoint: str) -> None:
