@@ -1,10 +1,11 @@
 """Benchmark: an announcement to 10,000 volunteers, through the outbox, RQ and SMTP.
 
-    .venv/bin/python bench/notifications.py [--volunteers 10000]
+    .venv/bin/python bench/notifications.py [--volunteers 10000] [--database postgresql|sqlite]
 
-Starts its own Redis and an aiosmtpd sink on loopback, a SQLite database in a
-temporary folder, and one real `tukiverkko worker` process (RQ's forking
-worker). Prints:
+Starts its own Redis and an aiosmtpd sink on loopback, a database in a
+temporary folder (PostgreSQL with row-level security, connected as the
+non-owner app role, when PostgreSQL is installed; otherwise SQLite), and one
+real `tukiverkko worker` process (RQ's forking worker). Prints:
 
 - announce: the announcing transaction plus handing the message to RQ;
 - fan-out: until every inbox entry is written and every email batch is queued;
@@ -32,7 +33,13 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from tests.support.services import RedisServer, free_port  # noqa: E402
+from tests.support.services import (  # noqa: E402
+    APP_ROLE,
+    OWNER_ROLE,
+    PostgresServer,
+    RedisServer,
+    free_port,
+)
 from tukiverkko.platform import context, outbox  # noqa: E402
 from tukiverkko.platform.app import create_app  # noqa: E402
 from tukiverkko.platform.identity.models import Role, User, UserStatus  # noqa: E402
@@ -55,13 +62,56 @@ class CountingSink:
         return "250 OK"
 
 
+def _wait_until_ready(redis_url: str, timeout: float = 180) -> None:
+    """Until the worker has registered and run its start-up sweep (slow on a busy machine)."""
+    import redis as redis_lib
+    from rq import Worker
+
+    connection = redis_lib.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        workers = Worker.all(connection=connection)
+        idle = all(w.get_state() == "idle" for w in workers)
+        if workers and idle and connection.llen("rq:queue:default") == 0:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the worker did not come up")
+
+
+def _postgres_available() -> bool:
+    import glob
+    import shutil
+
+    return bool(glob.glob("/usr/lib/postgresql/*/bin/postgres") or shutil.which("postgres"))
+
+
+def _database(kind: str, tmp: Path) -> tuple[dict[str, str], PostgresServer | None]:
+    """Settings for a fresh database of `kind`, and the server to stop afterwards."""
+    if kind == "sqlite":
+        return {}, None
+    server = PostgresServer(tmp / "pg").start()
+    server.sql("postgres", f"CREATE DATABASE bench OWNER {OWNER_ROLE}")
+    return {
+        "database_url": server.url("bench", APP_ROLE),
+        "database_migration_url": server.url("bench"),
+        "database_app_role": APP_ROLE,
+    }, server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volunteers", type=int, default=10_000)
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql" if _postgres_available() else "sqlite",
+    )
     args = parser.parse_args()
     n = args.volunteers
 
     tmp = Path(tempfile.mkdtemp(prefix="tukiverkko-bench-"))
+    tmp.chmod(0o755)  # PostgreSQL runs as its own system user when we are root
+    database_settings, postgres = _database(args.database, tmp)
     redis = RedisServer(tmp / "redis").start()
     sink = CountingSink()
     smtp_port = free_port()
@@ -76,6 +126,7 @@ def main() -> None:
         smtp_url=f"smtp://127.0.0.1:{smtp_port}",
         log_json=False,
         log_level="WARNING",
+        **database_settings,  # type: ignore[arg-type]
     ).resolved()
     upgrade(settings)
     app = create_app(settings)
@@ -105,13 +156,14 @@ def main() -> None:
                     for i in range(n)
                 ],
             )
-        print(f"{n} volunteers in the database")
+        print(f"{n} volunteers in the database ({args.database})")
 
         # The worker is up before the announcement, as in production.
         env = {
             **os.environ,
             "TUKIVERKKO_ENV": "test", "TUKIVERKKO_SECRET_KEY": "bench",
             "TUKIVERKKO_VAR_DIR": str(tmp), "TUKIVERKKO_DATABASE_URL": settings.database_url,
+            "TUKIVERKKO_DATABASE_APP_ROLE": settings.database_app_role,
             "TUKIVERKKO_REDIS_URL": redis.url, "TUKIVERKKO_JOB_BACKEND": "rq",
             "TUKIVERKKO_SMTP_URL": settings.smtp_url, "TUKIVERKKO_LOG_LEVEL": "WARNING",
         }  # fmt: skip
@@ -119,7 +171,7 @@ def main() -> None:
             [sys.executable, "-m", "tukiverkko", "worker"], cwd=ROOT, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        time.sleep(2)
+        _wait_until_ready(redis.url)
 
         started = time.perf_counter()
         # Leaving the unit of work commits the announcement and queues it on RQ.
@@ -174,6 +226,8 @@ def main() -> None:
         controller.stop()
         redis.stop()
         app.extensions["tukiverkko.db"].dispose()
+        if postgres is not None:
+            postgres.stop()
 
 
 if __name__ == "__main__":

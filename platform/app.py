@@ -62,6 +62,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(blueprint)
     rest = api.init_api(app)
     app.before_request(auth.check_path_objects)
+    # Read-only mode (unpaid subscription, issue 10): the one check every write
+    # of a signed-in person passes, API and pages alike; runs after the 404s.
+    from tukiverkko.tenants.billing import api as billing_api
+
+    app.before_request(billing_api.refuse_writes_when_read_only)
     for blueprint in _api_blueprints():
         rest.register_blueprint(blueprint, url_prefix=api.API_PREFIX + blueprint.url_prefix)
     auth.assert_path_objects_registered(app)
@@ -70,7 +75,30 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _page_blueprints() -> list:
     """Every blueprint of signed-in and public pages under `/t/<slug>/…` (platform/pages/)."""
-    return []
+    from tukiverkko.platform import plugins
+    from tukiverkko.platform.pages import admin as admin_pages
+    from tukiverkko.platform.pages import coordinator as coordinator_pages
+    from tukiverkko.platform.pages import inbox as inbox_pages
+    from tukiverkko.platform.pages import owner as owner_pages
+    from tukiverkko.platform.pages import public as public_pages
+    from tukiverkko.platform.pages import reports as report_pages
+    from tukiverkko.platform.pages import signup as signup_pages
+    from tukiverkko.platform.pages import volunteer as volunteer_pages
+    from tukiverkko.platform.privacy import api as privacy_api
+
+    return [
+        public_pages.blp,
+        privacy_api.pages,  # the public privacy notice, /t/<slug>/privacy
+        volunteer_pages.blp,
+        coordinator_pages.blp,
+        owner_pages.blp,
+        inbox_pages.blp,
+        report_pages.blp,  # /reports: a partner's and a model owner's reports
+        *admin_pages.BLUEPRINTS,  # /admin/… and /billing
+        signup_pages.blp,  # /signup: public, outside any organisation
+        # Programme modules' own pages, from the registry (modules are plugins).
+        *plugins.module_page_blueprints(),
+    ]
 
 
 def _api_blueprints() -> list:
@@ -79,8 +107,12 @@ def _api_blueprints() -> list:
     from tukiverkko.platform.identity import api as identity_api
     from tukiverkko.platform.identity import sso_api, users_api
     from tukiverkko.platform.primitives import api as primitives_api
+    from tukiverkko.platform.primitives import api_journey, interviews
+    from tukiverkko.platform.privacy import api as privacy_api
+    from tukiverkko.platform.reports import api as reports_api
+    from tukiverkko.tenants import announcements, duties_api, licensing_api
     from tukiverkko.tenants import api as tenants_api
-    from tukiverkko.tenants import licensing_api
+    from tukiverkko.tenants.billing import api as billing_api
 
     return [
         identity_api.blp,
@@ -89,8 +121,15 @@ def _api_blueprints() -> list:
         tenants_api.blp,
         audit_api.blp,
         notifications_api.blp,
+        announcements.blp,
         *licensing_api.BLUEPRINTS,
+        *duties_api.BLUEPRINTS,
         *primitives_api.BLUEPRINTS,
+        *api_journey.BLUEPRINTS,
+        interviews.blp,
+        *reports_api.BLUEPRINTS,
+        *billing_api.BLUEPRINTS,
+        *privacy_api.BLUEPRINTS,
         modules_api.blp,
         # Programme modules' own endpoints, from the registry (modules are plugins).
         *plugins.module_blueprints(),

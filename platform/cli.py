@@ -104,6 +104,69 @@ def outbox_dispatch() -> None:
     click.echo(f"{dispatch_due()} dispatched.")
 
 
+@cli.group()
+def privacy() -> None:
+    """Data protection: a tenant's archive, its import, retention (platform/privacy)."""
+
+
+@privacy.command("export-tenant")
+@click.argument("slug")
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def privacy_export_tenant(slug: str, output: str) -> None:
+    """Write the archive of organisation SLUG (all data and files) to OUTPUT (a zip).
+
+    Works for a closed organisation too, during its grace period.
+    """
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from tukiverkko.platform import context
+    from tukiverkko.platform.db import get_database
+    from tukiverkko.platform.privacy.tenant_export import build_archive
+    from tukiverkko.platform.storage import current_storage
+    from tukiverkko.tenants.models import Tenant
+
+    with context.cross_tenant("cli: tenant archive"), get_database().unit_of_work() as db:
+        tenant_id = db.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        if tenant_id is None:
+            raise click.ClickException(f"no organisation {slug!r}")
+        data = build_archive(db, current_storage(), tenant_id)
+    Path(output).write_bytes(data)
+    click.echo(f"{len(data)} bytes written to {output}.")
+
+
+@privacy.command("import-tenant")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def privacy_import_tenant(archive: str) -> None:
+    """Load an organisation's archive into this (empty) instance."""
+    from pathlib import Path
+
+    from tukiverkko.platform import context
+    from tukiverkko.platform.db import get_database
+    from tukiverkko.platform.errors import Problem
+    from tukiverkko.platform.privacy.tenant_export import import_archive
+    from tukiverkko.platform.storage import current_storage
+
+    try:
+        with context.cross_tenant("cli: tenant import"), get_database().unit_of_work() as db:
+            counts = import_archive(db, current_storage(), Path(archive).read_bytes())
+    except Problem as exc:
+        raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
+    click.echo(f"{sum(counts.values())} rows imported into {len(counts)} tables.")
+
+
+@privacy.command("retention")
+@with_appcontext
+def privacy_retention() -> None:
+    """Apply every organisation's retention now (the daily scan does this each night)."""
+    from tukiverkko.platform.privacy.retention import run_retention
+
+    click.echo(str(run_retention()))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="tukiverkko")

@@ -111,6 +111,7 @@ def load_demo() -> bool:
                 )
         _demo_licences(session)
     _demo_programmes()
+    _demo_module_data()
     return True
 
 
@@ -132,9 +133,43 @@ def _demo_programmes() -> None:
         tenants = {t.slug: t.id for t in session.scalars(select(Tenant))}
     for slug, module_key, name in PROGRAMMES:
         with context.bind(tenant_id=tenants[slug]), unit_of_work() as session:
-            create_programme(
+            programme = create_programme(
                 session, module_key=module_key, name=name, actor_id=None, accepts_applications=True
             )
+            # The public form for mothers and families too (/t/<slug>/public/…).
+            programme.accepts_participant_applications = True
+
+
+def _demo_module_data() -> None:
+    """People, matches and meetings in each demo programme, by the module's own `demo.load`.
+
+    A module may ship `demo.py` beside its models with `load(session, programme,
+    actor_id)`; it is found through the registry (the core never names a
+    module), and a module without one simply has no demo data.
+    """
+    from importlib import import_module
+
+    from tukiverkko.platform import plugins
+    from tukiverkko.platform.identity.models import User
+    from tukiverkko.platform.primitives.models import Programme
+
+    with context.cross_tenant("demo data"), unit_of_work() as session:
+        programmes = [(p.tenant_id, p.id, p.module_key) for p in session.scalars(select(Programme))]
+    for tenant_id, programme_id, module_key in programmes:
+        module = plugins.find_module(module_key)
+        if module is None or not module.models:
+            continue
+        try:
+            demo = import_module(f"{module.models.rpartition('.')[0]}.demo")
+        except ModuleNotFoundError:
+            continue
+        with context.bind(tenant_id=tenant_id), unit_of_work() as session:
+            coordinator = session.scalar(
+                select(User.id).where(User.role == Role.COORDINATOR).order_by(User.email).limit(1)
+            )
+            programme = session.get(Programme, programme_id)
+            if coordinator is not None and programme is not None:
+                demo.load(session, programme, coordinator)
 
 
 def _demo_licences(session: Session) -> None:

@@ -11,6 +11,10 @@ def load_models() -> None:
     import tukiverkko.platform.outbox
     import tukiverkko.platform.primitives.models
     import tukiverkko.platform.primitives.models_followup
+    import tukiverkko.platform.primitives.models_reports
+    import tukiverkko.platform.privacy.models
+    import tukiverkko.tenants.billing.models
+    import tukiverkko.tenants.duties_models
     import tukiverkko.tenants.licensing_models
     import tukiverkko.tenants.models  # noqa: F401
     from tukiverkko.platform import plugins

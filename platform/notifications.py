@@ -10,6 +10,8 @@ Everything goes through the outbox (`platform/outbox.py`):
 
 - `notify(session, kind, user_id=…)` → one `notify` message → one email and/or
   one inbox entry;
+- `notify_address(session, kind, to=…, language=…)` → one email to someone
+  without an account (a public applicant);
 - `announce(session, …)` → one `announcement` message whose handler, in one
   transaction, writes the inbox entries and splits the email recipients into
   `email_batch` messages of `BATCH_SIZE`, each sent over ONE SMTP connection
@@ -24,25 +26,32 @@ server accepted it.
 from __future__ import annotations
 
 import enum
+import json
 import logging
+import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, insert, select
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from tukiverkko.platform import mail, outbox
+from tukiverkko.platform import context, mail, outbox
 from tukiverkko.platform.db import Base, HasId, HasTimestamps, TenantOwned, get_database, utcnow
 from tukiverkko.platform.identity.models import Role, User, UserStatus
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+# Delivery rows are committed in groups of this many, or after this long
+# (see `delivery_recorder`): the most a killed worker can resend.
+DELIVERY_GROUP = 20
+DELIVERY_FLUSH_SECONDS = 0.05
 
 
 class Channel(enum.StrEnum):
@@ -82,6 +91,7 @@ def load_kinds() -> None:
     import tukiverkko.platform.identity.emails
     import tukiverkko.platform.primitives.events
     import tukiverkko.platform.primitives.followup
+    import tukiverkko.platform.primitives.notices
     import tukiverkko.tenants.licensing  # noqa: F401
 
 
@@ -180,6 +190,20 @@ def _opted_out(
 ) -> set[uuid.UUID]:
     if KINDS[kind_name].essential:
         return set()
+    if len(user_ids) > 500:
+        # A big audience (an announcement): the kind's opt-outs in this
+        # organisation are few, so one query for all of them beats many IN lists.
+        wanted = set(user_ids)
+        return {
+            u
+            for u in session.scalars(
+                select(NotificationOptOut.user_id).where(
+                    NotificationOptOut.kind == kind_name,
+                    NotificationOptOut.channel == channel.value,
+                )
+            )
+            if u in wanted
+        }
     out: set[uuid.UUID] = set()
     for start in range(0, len(user_ids), 500):
         out.update(
@@ -229,6 +253,33 @@ def notify(
         session,
         "notify",
         {"kind": kind_name, "user_id": str(user_id), "params": params},
+        delivery_key=delivery_key,
+        tenant_id=tenant_id,
+    )
+
+
+def notify_address(
+    session: Session,
+    kind_name: str,
+    *,
+    to: str,
+    language: str,
+    params: dict[str, Any],
+    delivery_key: str,
+    tenant_id: uuid.UUID | None = None,
+) -> outbox.OutboxMessage:
+    """Email someone who has no account (a public applicant), after the commit.
+
+    Email only (there is no inbox without an account), in `language`. The
+    address travels in the outbox payload, which is emptied once sent.
+    """
+    load_kinds()
+    if kind_name not in KINDS:
+        raise LookupError(f"unknown notification kind {kind_name!r}")
+    return outbox.emit(
+        session,
+        "notify_address",
+        {"kind": kind_name, "to": to, "language": language, "params": params},
         delivery_key=delivery_key,
         tenant_id=tenant_id,
     )
@@ -307,8 +358,7 @@ def _fan_out_announcement(session: Session, message: outbox.Message) -> None:
         for u in user_ids
         if u not in no_inbox
     ]
-    if rows:
-        session.execute(insert(Notification), rows)  # one executemany for thousands
+    _insert_inbox_entries(session, rows)
     for number, start in enumerate(range(0, len(user_ids), BATCH_SIZE)):
         outbox.emit(
             session,
@@ -323,6 +373,43 @@ def _fan_out_announcement(session: Session, message: outbox.Message) -> None:
         )
 
 
+def _insert_inbox_entries(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write many inbox entries of one announcement at once.
+
+    The rows share tenant, kind, params and time (one announcement's fan-out).
+
+    On PostgreSQL one INSERT … SELECT FROM unnest(arrays), whatever the
+    audience: psycopg's executemany sends a statement per row, a multi-row
+    VALUES takes SQLAlchemy seconds to compile for thousands of rows, and
+    COPY is refused on tables with row-level security. Elsewhere (SQLite,
+    in-process) one executemany.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(Notification), rows)
+        return
+    first = rows[0]
+    session.execute(
+        text(
+            "INSERT INTO notifications"
+            " (id, tenant_id, user_id, kind, params, delivery_key, created_at)"
+            " SELECT i, :tenant, u, :kind, CAST(:params AS json), k, :created"
+            " FROM unnest(CAST(:ids AS uuid[]), CAST(:users AS uuid[]), CAST(:keys AS text[]))"
+            " AS t(i, u, k)"
+        ),
+        {
+            "tenant": first["tenant_id"],
+            "kind": first["kind"],
+            "params": json.dumps(first["params"]),
+            "created": first["created_at"],
+            "ids": [r["id"] for r in rows],
+            "users": [r["user_id"] for r in rows],
+            "keys": [r["delivery_key"] for r in rows],
+        },
+    )
+
+
 @outbox.handler("notify")
 def _deliver_one(message: outbox.Message) -> None:
     """One person: an inbox entry if the kind has one, and an email."""
@@ -333,6 +420,36 @@ def _deliver_one(message: outbox.Message) -> None:
         _add_to_inbox(user_id, k.name, payload["params"], f"{message.delivery_key}:in_app")
     if Channel.EMAIL in k.channels:
         send_email_batch(k.name, payload["params"], [user_id], message.delivery_key, single=True)
+
+
+@outbox.handler("notify_address")
+def _deliver_to_address(message: outbox.Message) -> None:
+    """One email to an address without an account, once per delivery key."""
+    load_kinds()
+    payload = message.payload
+    key = message.delivery_key
+    database = get_database()
+    with database.unit_of_work() as s:
+        if outbox.delivered_keys(s, [key]):
+            return
+    subject, body = render(payload["kind"], payload["params"], payload["language"])
+
+    def record(email: mail.Email, message_id: str, channel: str) -> None:
+        with database.unit_of_work() as s:
+            s.add(outbox.Delivery(delivery_key=key, channel=channel, message_id=message_id))
+
+    mail.send_many(
+        [
+            mail.Email(
+                to=payload["to"],
+                subject=subject,
+                body=body,
+                delivery_key=key,
+                language=payload["language"],
+            )
+        ],
+        on_sent=record,
+    )
 
 
 @outbox.handler("email_batch")
@@ -396,16 +513,86 @@ def send_email_batch(
         if language not in rendered:  # render once per language, not per person
             rendered[language] = render(kind_name, params, language)
         subject, body = rendered[language]
-        emails.append(mail.Email(to=address, subject=subject, body=body, delivery_key=key))
+        emails.append(
+            mail.Email(to=address, subject=subject, body=body, delivery_key=key, language=language)
+        )
     if not emails:
         return 0
 
-    def record(email: mail.Email, message_id: str, channel: str) -> None:
-        with database.unit_of_work() as s:
-            s.add(
-                outbox.Delivery(
-                    delivery_key=email.delivery_key, channel=channel, message_id=message_id
-                )
+    with delivery_recorder(database) as record_delivery:
+
+        def record(email: mail.Email, message_id: str, channel: str) -> None:
+            record_delivery(email.delivery_key, channel, message_id)
+
+        return mail.send_many(emails, on_sent=record)
+
+
+@contextmanager
+def delivery_recorder(database: Any) -> Iterator[Callable[[str, str, str], None]]:
+    """`record(key, channel, message_id)`: make a Delivery row durable, promptly and cheaply.
+
+    The row is what stops a resend, so it must commit as soon as possible after
+    the channel accepted the message; but a transaction per row costs several
+    round trips to PostgreSQL, and on a busy machine each round trip to
+    another process costs milliseconds, which capped a batch at a few dozen
+    emails a second. So rows are written in small groups: as soon as
+    `DELIVERY_GROUP` are pending or the oldest has waited
+    `DELIVERY_FLUSH_SECONDS`, and always when the batch ends or fails. One
+    connection serves the batch in autocommit mode, the job's tenant set once
+    for the session (row-level security still checks every row) and reset
+    before the connection goes back to the pool. A worker killed between an
+    accepted email and its row's commit resends at most the group pending at
+    that moment, with the same Message-ID (docs/notifications.md).
+    """
+    tenant_id = context.current().tenant_id
+    if tenant_id is None:
+        raise RuntimeError("deliveries are recorded in the job's tenant")
+    table = outbox.Delivery.__table__
+    pending: list[dict[str, Any]] = []
+    oldest = 0.0
+    with database.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            connection.execute(
+                text(
+                    "SELECT set_config('app.tenant_id', :tenant, false),"
+                    " set_config('app.cross_tenant', 'off', false)"
+                ),
+                {"tenant": str(tenant_id)},
             )
 
-    return mail.send_many(emails, on_sent=record)
+        def flush() -> None:
+            if pending:
+                connection.execute(insert(table), list(pending))
+                pending.clear()
+
+        def record(key: str, channel: str, message_id: str) -> None:
+            nonlocal oldest
+            if not pending:
+                oldest = time.monotonic()
+            pending.append(
+                {
+                    "id": uuid.uuid4(),
+                    "tenant_id": tenant_id,
+                    "delivery_key": key,
+                    "channel": channel,
+                    "message_id": message_id,
+                    "sent_at": utcnow(),
+                }
+            )
+            if (
+                len(pending) >= DELIVERY_GROUP
+                or time.monotonic() - oldest >= DELIVERY_FLUSH_SECONDS
+            ):
+                flush()
+
+        try:
+            yield record
+        finally:
+            try:
+                flush()  # also when the batch failed: what was sent stays sent
+            finally:
+                if postgres:
+                    connection.execute(text("RESET app.tenant_id"))
+                    connection.execute(text("RESET app.cross_tenant"))

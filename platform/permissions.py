@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     ENROL_COURSES = "courses.enrol"
     DOWNLOAD_MATERIALS = "materials.download"
     READ_PARTNER_OVERVIEW = "partners.overview"
+    REPORT_PARTNER_DUTIES = "duties.report"
     # Shared primitives (platform/primitives): partners' own work only.
     READ_PROGRAMMES = "programmes.read"
     MANAGE_PROGRAMMES = "programmes.manage"
@@ -49,6 +50,19 @@ class Permission(enum.StrEnum):
     JOIN_EVENTS = "events.join"
     MANAGE_FEEDBACK = "feedback.manage"
     ANSWER_FEEDBACK = "feedback.answer"
+    # Data protection (platform/privacy, issue 12): the organisation's admins.
+    MANAGE_PRIVACY_REQUESTS = "privacy.requests"
+    MANAGE_PRIVACY_SETTINGS = "privacy.settings"
+    EXPORT_TENANT = "tenant.export"
+    CLOSE_TENANT = "tenant.close"
+    # Funder reports (platform/reports): aggregated figures only.
+    READ_REPORTS = "reports.read"
+    READ_OWNER_REPORTS = "reports.owner"
+    # A model owner's announcements to its partners' coordinators (issue 8).
+    ANNOUNCE_TO_PARTNERS = "announcements.send"
+    # Plans and billing of a self-signed-up organisation (tenants/billing, issue 10).
+    READ_BILLING = "billing.read"
+    MANAGE_BILLING = "billing.manage"
 
 
 _STAFF = frozenset({Role.TENANT_ADMIN, Role.COORDINATOR, Role.OWNER_STAFF, Role.OPERATOR})
@@ -76,6 +90,7 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
         {Role.OWNER_STAFF, Role.TENANT_ADMIN, Role.COORDINATOR}
     ),
     Permission.READ_PARTNER_OVERVIEW: frozenset({Role.OWNER_STAFF}),
+    Permission.REPORT_PARTNER_DUTIES: frozenset({Role.TENANT_ADMIN, Role.COORDINATOR}),
     Permission.READ_PROGRAMMES: _PARTNER_PEOPLE,
     Permission.MANAGE_PROGRAMMES: _PARTNER_STAFF,
     Permission.MANAGE_VOLUNTEERS: _PARTNER_STAFF,
@@ -94,6 +109,15 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.JOIN_EVENTS: frozenset({Role.VOLUNTEER}),
     Permission.MANAGE_FEEDBACK: _PARTNER_STAFF,
     Permission.ANSWER_FEEDBACK: _PARTNER_PEOPLE,
+    Permission.MANAGE_PRIVACY_REQUESTS: frozenset({Role.TENANT_ADMIN}),
+    Permission.MANAGE_PRIVACY_SETTINGS: frozenset({Role.TENANT_ADMIN}),
+    Permission.EXPORT_TENANT: frozenset({Role.TENANT_ADMIN}),
+    Permission.CLOSE_TENANT: frozenset({Role.TENANT_ADMIN}),
+    Permission.READ_REPORTS: _PARTNER_STAFF,
+    Permission.READ_OWNER_REPORTS: frozenset({Role.OWNER_STAFF}),
+    Permission.ANNOUNCE_TO_PARTNERS: frozenset({Role.OWNER_STAFF}),
+    Permission.READ_BILLING: frozenset({Role.TENANT_ADMIN, Role.COORDINATOR}),
+    Permission.MANAGE_BILLING: frozenset({Role.TENANT_ADMIN}),
 }
 
 DESCRIPTIONS: dict[Permission, str] = {
@@ -121,6 +145,9 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.ENROL_COURSES: "Enrol the organisation's coordinators on model courses",
     Permission.DOWNLOAD_MATERIALS: "Download the orientation folder of a licensed model",
     Permission.READ_PARTNER_OVERVIEW: "See partners' licences and aggregated counts (never people)",
+    Permission.REPORT_PARTNER_DUTIES: (
+        "Report changes to the model owner and submit or correct the yearly report of a licence"
+    ),
     Permission.READ_PROGRAMMES: "See the organisation's programmes",
     Permission.MANAGE_PROGRAMMES: "Start programmes and change their settings",
     Permission.MANAGE_VOLUNTEERS: (
@@ -155,6 +182,31 @@ DESCRIPTIONS: dict[Permission, str] = {
     Permission.JOIN_EVENTS: "See one's programmes' events; sign oneself up and cancel",
     Permission.MANAGE_FEEDBACK: "Create, open and close feedback forms; read the answers",
     Permission.ANSWER_FEEDBACK: "Answer the organisation's open feedback forms",
+    Permission.MANAGE_PRIVACY_REQUESTS: (
+        "Log data subjects' requests; answer them: a person's data export, rectification,"
+        " erasure or refusal"
+    ),
+    Permission.MANAGE_PRIVACY_SETTINGS: (
+        "Set the controller's details of the privacy notice and the retention periods"
+    ),
+    Permission.EXPORT_TENANT: "Download all of the organisation's data and files as one archive",
+    Permission.CLOSE_TENANT: "Close the organisation; its data is deleted after a grace period",
+    Permission.READ_REPORTS: (
+        "Read and download the organisation's funder reports (figures per programme and period)"
+    ),
+    Permission.READ_OWNER_REPORTS: (
+        "Read and download a model's report summed over its licensed partners (counts under 5"
+        ' shown as "<5"; never people)'
+    ),
+    Permission.ANNOUNCE_TO_PARTNERS: (
+        "Send an announcement to the coordinators of all licensed partners (learns only counts)"
+    ),
+    Permission.READ_BILLING: (
+        "See the organisation's plan, billing state and volunteer places left"
+    ),
+    Permission.MANAGE_BILLING: (
+        "Choose and pay for a plan (Stripe Checkout and portal); edit invoicing details"
+    ),
 }
 
 # Roles each role may hand out by invitation or role change.

@@ -14,17 +14,20 @@ A description says what differs between programmes and nothing more; the
 core owns the lifecycle and asks the registry at the points where
 programmes differ: creating a programme (defaults, the model's licence),
 intake (who may start it, participant rules), approval (volunteer rules),
-matching (weights), migrations (version locations), the API (blueprints)
-and notifications (kinds).
+matching (weights), migrations (version locations), the API (blueprints),
+the pages (page blueprints, a panel of the volunteer page) and
+notifications (kinds).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import import_module
 from importlib.metadata import EntryPoint, distributions
 from pathlib import Path
@@ -100,6 +103,63 @@ class NotificationTemplate:
 
 
 @dataclass(frozen=True)
+class ReportRow:
+    """One figure of a report section: a count (or minutes) that adds up across programmes.
+
+    `part_of` names the row this one is a part of (calls by topic are parts of
+    calls): the model owner's report hides parts together so that no small
+    count can be derived by subtracting the others from the whole.
+    """
+
+    key: str
+    label: Any  # a lazy string: rendered in the reader's language
+    value: int | float
+    part_of: str | None = None
+    # A measure (an average, a median) is shown only when this count is 5 or more.
+    base: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A titled group of figures in a funder report (`platform/reports`)."""
+
+    key: str
+    title: Any  # a lazy string
+    rows: tuple[ReportRow, ...]
+
+
+# A module's report sections: gets the session, the programmes of the module
+# being reported as (programme id, tenant id) pairs, and the period (first and
+# last day, inclusive); returns the sections of each programme, by programme
+# id. Called once per report whatever the number of programmes (aggregate in
+# SQL, grouped by tenant or programme); inside `cross_tenant` for the model
+# owner's report, so every query names the tenants explicitly. Counts only:
+# never a row, a name or an id of a person.
+ReportSections = Callable[
+    [Session, list[tuple[uuid.UUID, uuid.UUID]], date, date],
+    Mapping[uuid.UUID, list[ReportSection]],
+]
+
+
+@dataclass(frozen=True)
+class DataField:
+    """One kind of personal data a module keeps, as its privacy notice names it."""
+
+    names: Names
+    # Whose data it is: "volunteer", "participant" or "guardian".
+    subject: str = "participant"
+
+
+# A section of the coordinator's volunteer page (`/t/<slug>/work/volunteers/<id>`)
+# for a volunteer of the module's programme: gets the session (the tenant is
+# bound), the programme and the volunteer; returns HTML (`markupsafe.Markup`,
+# rendered from the module's own template) or None to show nothing. Called
+# only for volunteers of the module's own programmes, once per page: a fixed
+# number of queries. Its forms post to the module's own page blueprint.
+VolunteerPanel = Callable[[Session, Programme, Volunteer], Any]
+
+
+@dataclass(frozen=True)
 class ModuleDescription:
     """What one programme module declares. Frozen: the registry shares it between requests."""
 
@@ -133,6 +193,18 @@ class ModuleDescription:
     # Returns the module's flask-smorest blueprints; called when the app is built.
     blueprints: Callable[[], Iterable[Any]] | None = None
     notifications: tuple[NotificationTemplate, ...] = ()
+    # Extra sections of the funder report (phone-line calls by topic…); see ReportSections.
+    report_sections: ReportSections | None = None
+    # The personal data the module's own tables keep, for the privacy notice
+    # (platform/privacy/notice.py); when empty the notice lists their columns.
+    data_fields: tuple[DataField, ...] = ()
+    # Returns the module's page blueprints, made with `pages.frame.tenant_pages`
+    # (so under `/t/<slug>/…`, with sign-in, permissions and `<uuid:x>` checks as
+    # the core's pages); called when the app is built. A module's menu items are
+    # `frame.nav_item(...)` calls in the same file, run when it is imported.
+    page_blueprints: Callable[[], Iterable[Any]] | None = None
+    # A panel of the coordinator's volunteer page; see VolunteerPanel.
+    volunteer_panel: VolunteerPanel | None = None
 
     def settings(self) -> Any:
         """The module's defaults as the primitives' `ProgrammeSettings`."""
@@ -276,6 +348,34 @@ def module_blueprints() -> list[Any]:
         if module.blueprints is not None:
             found.extend(module.blueprints())
     return found
+
+
+def module_page_blueprints() -> list[Any]:
+    """The page blueprints of every module; each must live under `/t/<slug>/…`.
+
+    A module page outside an organisation's URL space would escape the
+    frame's sign-in and visibility checks, so such a blueprint stops the start.
+    """
+    found: list[Any] = []
+    for module in all_modules():
+        if module.page_blueprints is None:
+            continue
+        for blueprint in module.page_blueprints():
+            if not (blueprint.url_prefix or "").startswith("/t/<slug>"):
+                raise ValueError(
+                    f"module {module.key!r}: page blueprint {blueprint.name!r} is not under"
+                    " /t/<slug>/ (make it with pages.frame.tenant_pages)"
+                )
+            found.append(blueprint)
+    return found
+
+
+def volunteer_panel(db: Session, programme: Programme, volunteer: Volunteer) -> Any:
+    """The panel the programme's module adds to the coordinator's volunteer page, or None."""
+    module = find_module(programme.module_key)
+    if module is None or module.volunteer_panel is None:
+        return None
+    return module.volunteer_panel(db, programme, volunteer)
 
 
 def check_programme_settings(module: ModuleDescription, values: Mapping[str, Any]) -> None:

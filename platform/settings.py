@@ -45,6 +45,8 @@ class Settings:
     # A dispatched message not finished by then is handed to RQ again (the job
     # may have been lost with a Redis that kept no data); delivery is idempotent.
     outbox_redispatch_seconds: int = 900
+    # A closed organisation's data is kept this long (to take its archive), then deleted.
+    tenant_deletion_grace_days: int = 90
     storage_dir: Path | None = None
     # S3-API file store (any S3-compatible service); used instead of storage_dir
     # when s3_bucket is set. Empty endpoint means AWS itself.
@@ -57,6 +59,15 @@ class Settings:
     # smtp://host:port; empty writes each email as a .eml file into mail_dir.
     smtp_url: str = ""
     mail_from: str = "Tukiverkko <noreply@tukiverkko.fi>"
+    # "smtp", "ses" (Amazon SES through boto3) or "file"; empty: SMTP when
+    # smtp_url is set, otherwise .eml files in mail_dir.
+    mail_backend: str = ""
+    # Amazon SES: empty endpoint means AWS itself; empty keys use boto3's own
+    # credential chain (instance role, environment).
+    ses_region: str = ""
+    ses_endpoint_url: str = ""
+    ses_access_key: str = ""
+    ses_secret_key: str = ""
     base_url: str = "http://127.0.0.1:5000"
     log_json: bool = True
     log_level: str = "INFO"
@@ -66,6 +77,17 @@ class Settings:
     refresh_token_days: int = 14
     # Bearer token for GET /metrics. Empty: only loopback, unproxied requests may scrape.
     metrics_token: str = ""
+    # Billing (issue 10): "embedded" (off: every organisation free and
+    # unlimited) or "stripe" (plans enforced, paid through Stripe).
+    billing: str = "embedded"
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    # Stripe price id of each paid plan: "small=price_…,medium=price_…,large=price_…".
+    stripe_prices: str = ""
+    # Empty means Stripe itself; tests point it at a fake server on loopback.
+    stripe_api_base: str = ""
+    # Days a past-due organisation keeps writing before it becomes read-only.
+    billing_grace_days: int = 14
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -151,6 +173,21 @@ def validate_for_production(settings: Settings) -> list[str]:
             "TUKIVERKKO_REDIS_URL is empty but TUKIVERKKO_JOB_BACKEND is 'rq': set it to "
             "redis://<host>:6379/0"
         )
+    if settings.billing == "stripe":
+        missing = [
+            name
+            for name, value in (
+                ("TUKIVERKKO_STRIPE_SECRET_KEY", settings.stripe_secret_key),
+                ("TUKIVERKKO_STRIPE_WEBHOOK_SECRET", settings.stripe_webhook_secret),
+                ("TUKIVERKKO_STRIPE_PRICES", settings.stripe_prices),
+            )
+            if not value
+        ]
+        if missing:
+            problems.append(
+                f"TUKIVERKKO_BILLING is 'stripe' but {', '.join(missing)} is empty: set the keys "
+                "and price ids from the Stripe dashboard (or TUKIVERKKO_BILLING=embedded)"
+            )
     return problems
 
 
@@ -160,6 +197,10 @@ def check_settings(settings: Settings) -> None:
         # A typo such as "prod" would otherwise skip the production checks silently.
         raise ConfigurationError(
             f"TUKIVERKKO_ENV is {settings.env!r}: set one of {', '.join(ENVIRONMENTS)}"
+        )
+    if settings.billing not in ("embedded", "stripe"):
+        raise ConfigurationError(
+            f"TUKIVERKKO_BILLING is {settings.billing!r}: set 'embedded' or 'stripe'"
         )
     if settings.env == "production":
         problems = validate_for_production(settings)

@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform import audit, context, notifications
@@ -631,12 +631,18 @@ def require_active_licence(
 # --- owner overview ---------------------------------------------------------
 
 # Counts per licence that other parts of the platform contribute. Each function
-# gets (session, licence) inside `cross_tenant` and must return a single count:
-# never a row, a name or an id. The primitives issue registers its counts
-# (active volunteers, active matches, meetings in the last 90 days, trained
-# volunteers this year) here.
-PartnerCount = Callable[[Session, Licence], int]
+# gets (session, licences) inside `cross_tenant` and returns a count per licence
+# id (missing means 0): never a row, a name or a person's id. One query for the
+# whole page, so the overview runs the same number of queries for 3 partners as
+# for 300. The primitives register theirs (active volunteers, active matches,
+# meetings in the last 90 days, trained volunteers this year) in
+# platform/primitives/overview.py.
+PartnerCount = Callable[[Session, list[Licence]], dict[uuid.UUID, int]]
 PARTNER_COUNTS: dict[str, PartnerCount] = {}
+# Counts about the partner's people (volunteers, families, meetings) are shown to
+# the owner as "<5" when small (platform/reports/suppression.py); counts about the
+# owner's own business with the partner (its course completions) are not.
+PEOPLE_COUNTS: set[str] = set()
 
 
 def load_partner_counts() -> None:
@@ -644,30 +650,41 @@ def load_partner_counts() -> None:
     import tukiverkko.platform.primitives.overview  # noqa: F401
 
 
-def register_partner_count(name: str) -> Callable[[PartnerCount], PartnerCount]:
+def register_partner_count(
+    name: str, *, about_people: bool = True
+) -> Callable[[PartnerCount], PartnerCount]:
     """Add a named count to the owner overview (see PARTNER_COUNTS)."""
 
     def register(fn: PartnerCount) -> PartnerCount:
         PARTNER_COUNTS[name] = fn
+        if about_people:
+            PEOPLE_COUNTS.add(name)
+        else:
+            PEOPLE_COUNTS.discard(name)
         return fn
 
     return register
 
 
-@register_partner_count("trained_coordinators")
-def _trained_coordinators(session: Session, licence: Licence) -> int:
-    return int(
-        session.scalar(
-            select(func.count(func.distinct(CourseEnrolment.user_id)))
-            .join(ModelCourse, ModelCourse.id == CourseEnrolment.course_id)
-            .where(
-                CourseEnrolment.partner_tenant_id == licence.partner_tenant_id,
-                CourseEnrolment.status == EnrolmentStatus.COMPLETED,
-                ModelCourse.model_id == licence.model_id,
-            )
+@register_partner_count("trained_coordinators", about_people=False)
+def _trained_coordinators(session: Session, licences: list[Licence]) -> dict[uuid.UUID, int]:
+    rows = session.execute(
+        select(Licence.id, func.count(func.distinct(CourseEnrolment.user_id)))
+        .join(ModelCourse, ModelCourse.model_id == Licence.model_id)
+        .join(
+            CourseEnrolment,
+            and_(
+                CourseEnrolment.course_id == ModelCourse.id,
+                CourseEnrolment.partner_tenant_id == Licence.partner_tenant_id,
+            ),
         )
-        or 0
+        .where(
+            Licence.id.in_([licence.id for licence in licences]),
+            CourseEnrolment.status == EnrolmentStatus.COMPLETED,
+        )
+        .group_by(Licence.id)
     )
+    return {licence_id: int(count) for licence_id, count in rows}
 
 
 def partner_overview(
@@ -680,12 +697,12 @@ def partner_overview(
 ) -> dict[str, Any]:
     """One page of the model's licences: partner, licence status and counts only.
 
-    Runs inside `cross_tenant` because the registered counts may read the
-    partners' tenant-owned rows; what leaves this function is numbers.
+    Runs inside `cross_tenant` because the registered counts read the
+    partners' tenant-owned rows; what leaves this function is numbers, and
+    counts about people under 5 leave as "<5" (`owner_counts`).
     """
     require_owner(model, actor)
     _require_cross_tenant()
-    load_partner_counts()
     page = paginate(
         session,
         select(Licence).where(Licence.model_id == model.id),
@@ -694,21 +711,58 @@ def partner_overview(
         limit=limit,
         cursor=cursor,
     )
-    page["items"] = [partner_figures(session, licence) for licence in page["items"]]
+    rows = partner_figures_many(session, page["items"])
+    for row in rows:
+        row["counts"] = owner_counts(row["counts"])
+    page["items"] = rows
     return page
 
 
-def partner_figures(session: Session, licence: Licence) -> dict[str, Any]:
-    """The overview row of one licence."""
+def owner_counts(counts: dict[str, int]) -> dict[str, str]:
+    """What a model owner sees of a partner's counts: people-counts under 5 as "<5"."""
+    from tukiverkko.platform.reports.suppression import suppress
+
     return {
-        "licence_id": licence.id,
-        "partner_name": licence.partner.name,
-        "area": licence.area,
-        "status": licence.status,
-        "valid_until": licence.valid_until,
-        "conditions_met": sum(1 for c in conditions_of(session, licence.id) if c.satisfied_at),
-        "counts": {name: int(fn(session, licence)) for name, fn in sorted(PARTNER_COUNTS.items())},
+        name: suppress(value) if name in PEOPLE_COUNTS else str(value)
+        for name, value in counts.items()
     }
+
+
+def partner_figures(session: Session, licence: Licence) -> dict[str, Any]:
+    """The overview row of one licence, with the exact counts (for the partner's own use)."""
+    return partner_figures_many(session, [licence])[0]
+
+
+def partner_figures_many(session: Session, licences: list[Licence]) -> list[dict[str, Any]]:
+    """The overview rows of `licences`, exact counts: a fixed number of queries for any page."""
+    load_partner_counts()
+    ids = [licence.id for licence in licences]
+    names = tenants_named(session, (licence.partner_tenant_id for licence in licences))
+    met: dict[uuid.UUID, int] = dict.fromkeys(ids, 0)
+    if ids:
+        for licence_id, count in session.execute(
+            select(LicenceCondition.licence_id, func.count(LicenceCondition.id))
+            .where(
+                LicenceCondition.licence_id.in_(ids), LicenceCondition.satisfied_at.is_not(None)
+            )
+            .group_by(LicenceCondition.licence_id)
+        ):
+            met[licence_id] = int(count)
+    counts = {name: fn(session, licences) if ids else {} for name, fn in PARTNER_COUNTS.items()}
+    return [
+        {
+            "licence_id": licence.id,
+            "partner_name": names.get(licence.partner_tenant_id, ""),
+            "area": licence.area,
+            "status": licence.status,
+            "valid_until": licence.valid_until,
+            "conditions_met": met[licence.id],
+            "counts": {
+                name: int(counts[name].get(licence.id, 0)) for name in sorted(PARTNER_COUNTS)
+            },
+        }
+        for licence in licences
+    ]
 
 
 def licences_visible_to(tenant_id: uuid.UUID) -> Any:

@@ -223,7 +223,8 @@ class OverviewItem(ma.Schema):
     status = ma.fields.Enum(LicenceStatus, by_value=True, required=True)
     valid_until = ma.fields.Date(allow_none=True, required=True)
     conditions_met = ma.fields.Integer(required=True)
-    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    # Counts about the partner's people under 5 read "<5" (no one recognisable).
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
 
 
 ModelPage = page_schema(ModelSummarySchema, "ProgrammeModelPage")

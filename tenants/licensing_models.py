@@ -37,6 +37,10 @@ class ProgrammeModel(HasId, HasTimestamps, Base):
     module_key: Mapped[str] = mapped_column(String(64), index=True)
     operating_principles: Mapped[str] = mapped_column(Text, default="")
     curriculum: Mapped[str] = mapped_column(Text, default="")
+    # When the partners' yearly report on year Y is due: this day of year Y+1
+    # (31 January unless the owner says otherwise; see tenants/duties.py).
+    report_due_month: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    report_due_day: Mapped[int] = mapped_column(Integer, default=31, server_default="31")
 
     # Loaded with the row: schemas show the owner's name after the session closes.
     owner: Mapped[Tenant] = relationship(lazy="joined", viewonly=True)
@@ -76,6 +80,9 @@ class Licence(HasId, HasTimestamps, Base):
     resources: Mapped[str] = mapped_column(Text, default="")
     # Shown on the national directory: how a family or volunteer gets in touch.
     how_to_apply: Mapped[str] = mapped_column(Text, default="")
+    # The owner may agree another yearly-report deadline with one partner.
+    report_due_month: Mapped[int | None] = mapped_column(Integer)
+    report_due_day: Mapped[int | None] = mapped_column(Integer)
 
     model: Mapped[ProgrammeModel] = relationship(lazy="joined", viewonly=True)
     partner: Mapped[Tenant] = relationship(lazy="joined", viewonly=True)

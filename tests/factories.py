@@ -110,13 +110,53 @@ def objects_of(org: Org, database: Database | None = None) -> dict[str, uuid.UUI
     """
     licensing_ids = make_licensing_objects(database, org) if database is not None else {}
     primitive_ids = make_primitive_objects(database, org) if database is not None else {}
+    if database is not None:  # the programme modules' own path ids (tests/modules/support.py)
+        from tests.modules.support import make_module_objects
+
+        primitive_ids = {**primitive_ids, **make_module_objects(database, org)}
+    duty_ids = make_duty_objects(database, licensing_ids) if database is not None else {}
+    journey_ids = make_journey_objects(database, org, primitive_ids) if database is not None else {}
+    privacy_ids = make_privacy_objects(database, org) if database is not None else {}
     return {
         **licensing_ids,
         **primitive_ids,
+        **duty_ids,
+        **journey_ids,
+        **privacy_ids,
         "tenant_id": org.id,
         "user_id": org.people[Role.VOLUNTEER],
         "notification_id": org.notification_id,  # type: ignore[dict-item]
     }
+
+
+def make_privacy_objects(database: Database, org: Org) -> dict[str, uuid.UUID]:
+    """A data subject's request and a tenant archive of `org` (platform/privacy), rows directly."""
+    from datetime import date
+
+    from tukiverkko.platform.privacy.models import (
+        ExportStatus,
+        PrivacyRequest,
+        RequestKind,
+        RequestStatus,
+        SubjectType,
+        TenantExport,
+    )
+
+    admin = org.people.get(Role.TENANT_ADMIN) or next(iter(org.people.values()))
+    with context.bind(tenant_id=org.id), database.unit_of_work() as db:
+        request = PrivacyRequest(
+            kind=RequestKind.ACCESS,
+            subject_type=SubjectType.USER,
+            subject_id=org.people.get(Role.VOLUNTEER, admin),
+            received_on=date.today(),
+            due_on=date.today(),
+            status=RequestStatus.OPEN,
+            recorded_by=admin,
+        )
+        export = TenantExport(status=ExportStatus.PENDING, requested_by=admin, error="")
+        db.add_all([request, export])
+        db.flush()
+        return {"privacy_request_id": request.id, "tenant_export_id": export.id}
 
 
 def make_primitive_objects(database: Database, org: Org) -> dict[str, uuid.UUID]:
@@ -162,6 +202,39 @@ def make_primitive_objects(database: Database, org: Org) -> dict[str, uuid.UUID]
     from tests.platform.primitives.support import make_followup_objects
 
     return {**ids, **make_followup_objects(database, org, programme_id, volunteer_id, match.id)}
+
+
+def make_journey_objects(
+    database: Database, org: Org, ids: dict[str, uuid.UUID]
+) -> dict[str, uuid.UUID]:
+    """An absence and a closing survey offer of `org` (platform/primitives/api_journey.py)."""
+    from datetime import timedelta
+
+    from tests.platform.primitives.support import in_tenant
+    from tukiverkko.platform.db import utcnow
+    from tukiverkko.platform.primitives.models_reports import (
+        ClosingSurveyOffer,
+        SurveySide,
+        VolunteerAbsence,
+    )
+
+    with in_tenant(database, org) as db:
+        absence = VolunteerAbsence(
+            volunteer_id=ids["volunteer_id"],
+            starts_on=utcnow().date() + timedelta(days=10),
+            ends_on=utcnow().date() + timedelta(days=20),
+            reported_by=org.people[Role.COORDINATOR],
+        )
+        offer = ClosingSurveyOffer(
+            match_id=ids["match_id"],
+            programme_id=ids["programme_id"],
+            form_id=ids["feedback_form_id"],
+            side=SurveySide.VOLUNTEER,
+            user_id=org.people[Role.VOLUNTEER],
+        )
+        db.add_all([absence, offer])
+        db.flush()
+        return {"absence_id": absence.id, "closing_survey_id": offer.id}
 
 
 def csrf_token(page_html: str) -> str:
@@ -317,6 +390,27 @@ def make_licensing_objects(database: Database, partner: Org) -> dict[str, uuid.U
         db.flush()
         ids = {"enrolment_id": enrolment.id, "material_id": material.id}
     return {"model_id": model_id, "licence_id": licence_id, "course_id": course_id, **ids}
+
+
+def make_duty_objects(
+    database: Database, licensing_ids: dict[str, uuid.UUID]
+) -> dict[str, uuid.UUID]:
+    """A change report on the partner's licence (partner duties, tenants/duties.py)."""
+    from datetime import date
+
+    from tukiverkko.tenants.duties_models import ChangeKind, ChangeReport
+
+    with database.unit_of_work() as db:
+        report = ChangeReport(
+            licence_id=licensing_ids["licence_id"],
+            kind=ChangeKind.COORDINATOR_CHANGED,
+            text="Uusi koordinaattori aloitti.",
+            effective_on=date(2026, 1, 1),
+            reported_by=uuid.uuid4(),
+        )
+        db.add(report)
+        db.flush()
+        return {"change_report_id": report.id}
 
 
 # --- programme modules (issue 7) ---------------------------------------------

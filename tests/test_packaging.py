@@ -35,6 +35,7 @@ DATA_GLOBS = (
     "platform/static/**/*",
     "platform/translations/*/LC_MESSAGES/**/*",
     "platform/migrations/script.py.mako",
+    "modules/*/templates/**/*",  # module page templates (plugins: page_blueprints)
 )
 
 

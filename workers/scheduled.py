@@ -102,7 +102,9 @@ def daily_scan() -> dict[str, str]:
     task failed; tasks are idempotent per day, so a retry repeats no message.
     """
     from tukiverkko.platform.jobs import rq_queue
+    from tukiverkko.platform.notifications import load_kinds
 
+    load_kinds()  # the modules that own daily tasks register them when imported
     outcome: dict[str, str] = {}
     for name, task in sorted(DAILY_TASKS.items()):
         try:

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure the binaries the test suite starts on loopback exist:
-# PostgreSQL and Redis (Debian packages). Installs them when running as root;
+# PostgreSQL, Redis and Chromium (Debian packages). Installs them when running as root;
 # otherwise says in one line what to install.
 set -euo pipefail
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The end-to-end tests (tests/e2e) drive Debian's Chromium through Playwright.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -22,6 +22,18 @@ def _blueprints() -> list[Any]:
     return [blp]
 
 
+def _page_blueprints() -> list[Any]:
+    from tukiverkko.modules.mentor_buddy.pages import blp
+
+    return [blp]
+
+
+def _volunteer_panel(*args: Any) -> Any:
+    from tukiverkko.modules.mentor_buddy.pages import volunteer_panel
+
+    return volunteer_panel(*args)
+
+
 def _volunteer_is_adult_man(*args: Any) -> Any:
     from tukiverkko.modules.mentor_buddy.service import volunteer_is_adult_man
 
@@ -59,4 +71,7 @@ MODULE = ModuleDescription(
     models="tukiverkko.modules.mentor_buddy.models",
     migrations=Path(__file__).parent / "migrations",
     blueprints=_blueprints,
+    # The coordinator's form for the facts above, on the core's volunteer page.
+    page_blueprints=_page_blueprints,
+    volunteer_panel=_volunteer_panel,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,13 +14,16 @@ from tukiverkko.modules.mentor_buddy.models import Gender, StartStep, VolunteerF
 from tukiverkko.platform import audit
 from tukiverkko.platform.errors import Conflict, ValidationFailed
 from tukiverkko.platform.plugins import Refusal
+from tukiverkko.platform.primitives import events
 from tukiverkko.platform.primitives.models import (
     Match,
     MatchStatus,
+    Participant,
     ParticipantKind,
     Programme,
     Volunteer,
 )
+from tukiverkko.platform.primitives.models_followup import Event, EventKind, EventSignup
 from tukiverkko.tenants.licensing import today
 
 KEY = "mentor_buddy"
@@ -159,3 +162,70 @@ def record_step(
         step=step,
     )
     return row
+
+
+# --- outings for all buddies and children ------------------------------------
+
+
+def create_outing(
+    db: Session,
+    programme: Programme,
+    *,
+    title: str,
+    description: str,
+    starts_at: datetime,
+    location: str,
+    capacity: int,
+    created_by: uuid.UUID,
+) -> Event:
+    """An outing of the programme: the core's event with the kind preset to `outing`."""
+    return events.create_event(
+        db,
+        programme,
+        kind=EventKind.OUTING,
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        location=location,
+        capacity=capacity,
+        created_by=created_by,
+    )
+
+
+def require_outing(db: Session, event: Event) -> Programme:
+    """The event is an outing of a Mieskaverit® programme; returns the programme."""
+    programme = db.get(Programme, event.programme_id)
+    assert programme is not None
+    require_mentor_buddy(programme)
+    if event.kind != EventKind.OUTING:
+        raise Conflict("This event is not an outing.", code="not_an_outing")
+    return programme
+
+
+def sign_up_match(
+    db: Session, event: Event, match: Match, *, signed_up_by: uuid.UUID
+) -> list[EventSignup]:
+    """Sign up a buddy and his child together: both get a place, or both wait.
+
+    A buddy with a place and his child on the waiting list (or the other way
+    round) would leave one of them at home, so when only one place is left the
+    whole request is refused and nothing is written.
+    """
+    require_outing(db, event)
+    if match.programme_id != event.programme_id:
+        raise Conflict(
+            "The match belongs to another programme.", code="person_of_another_programme"
+        )
+    if match.status != MatchStatus.ACTIVE:
+        raise Conflict("Only an active match goes on outings.", code="match_not_active")
+    volunteer = db.get(Volunteer, match.volunteer_id)
+    child = db.get(Participant, match.participant_id)
+    assert volunteer is not None and child is not None
+    buddy = events.sign_up(db, event, volunteer=volunteer, signed_up_by=signed_up_by)
+    with_child = events.sign_up(db, event, participant=child, signed_up_by=signed_up_by)
+    if buddy.status != with_child.status:
+        raise Conflict(
+            "Only one place is left: a buddy and his child come together.",
+            code="outing_needs_two_places",
+        )
+    return [buddy, with_child]

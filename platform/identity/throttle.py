@@ -12,6 +12,7 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform.identity.models import LoginThrottle
@@ -57,3 +58,32 @@ def record_success(session: Session, key: str) -> None:
     row = session.get(LoginThrottle, key)
     if row is not None:
         session.delete(row)
+
+
+def count_request(
+    session: Session, key: str, now: datetime, *, limit: int, window: timedelta
+) -> int:
+    """Count one request against `key` in a fixed window: 0 if allowed, else seconds to wait.
+
+    For anonymous forms (rate limits rather than failures): at most `limit`
+    requests per `window`; a refused request is not counted. The same table
+    as the sign-in counters, so it works alike on SQLite and PostgreSQL; the
+    row is locked on PostgreSQL so that concurrent requests count one by one.
+    """
+    row = session.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        try:
+            with session.begin_nested():  # a concurrent first request may insert it too
+                session.add(LoginThrottle(key=key, failures=0, window_started_at=now))
+        except IntegrityError:
+            pass
+        row = session.get(LoginThrottle, key, with_for_update=True, populate_existing=True)
+        assert row is not None
+    if now - row.window_started_at >= window:
+        row.failures, row.window_started_at, row.blocked_until = 0, now, None
+    if row.failures >= limit:
+        return max(1, math.ceil((row.window_started_at + window - now).total_seconds()))
+    row.failures += 1
+    if row.failures >= limit:
+        row.blocked_until = row.window_started_at + window
+    return 0

@@ -142,7 +142,9 @@ def start() -> Any:
     principal = tenant_principal()
     if principal is None:
         return redirect(url_for("tenant_web.login"))
-    return render_template("auth/start.html", principal=principal, logout_form=LogoutForm())
+    from tukiverkko.platform.pages.dashboard import dashboard  # the role-aware start page
+
+    return dashboard(principal)
 
 
 @blp.route("/password-reset", methods=["GET", "POST"])

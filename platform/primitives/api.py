@@ -37,7 +37,9 @@ from tukiverkko.platform.primitives import (
     consents,
     intake,
     matching,
+    notices,
     programmes,
+    rate_limits,
     screening,
     training,
     volunteers,
@@ -202,7 +204,10 @@ def _programme_visible(db: Session, principal: Principal, programme_id: uuid.UUI
 @public_path_object("programme_id")
 def _programme_public(db: Session, programme_id: uuid.UUID) -> bool:
     programme = db.get(Programme, programme_id)
-    return programme is not None and programme.accepts_applications and not programme.retired_at
+    if programme is None or programme.retired_at is not None:
+        return False
+    # Open for volunteer or participant applications (each view checks its own form).
+    return programme.accepts_applications or programme.accepts_participant_applications
 
 
 @programmes_blp.route("")
@@ -1557,11 +1562,16 @@ class PublicApplications(MethodView):
     def post(self, args: dict[str, Any], slug: str, programme_id: uuid.UUID) -> Volunteer:
         """Apply as a volunteer, with consent and the background-check notice acknowledged."""
         tenant = public_tenant(slug)
+        rate_limits.check_request("volunteer", tenant.id)  # before anything is written
         with context.bind(tenant_id=tenant.id), get_database().unit_of_work() as db:
             programme = get_or_404(db, Programme, programme_id)
             if not programme.accepts_applications:
                 raise Conflict("Applications are closed.", code="applications_closed")
-            return volunteers.apply_as_volunteer(db, programme, **args)
+            volunteer = volunteers.apply_as_volunteer(db, programme, **args)
+            notices.application_received(
+                db, volunteer, programme, language=notices.request_language()
+            )
+            return volunteer
 
 
 # Follow-up, supervision, events and feedback: their own module, registered

@@ -30,13 +30,25 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import String, Text, cast, exists, func, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    Text,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform import audit, context
 from tukiverkko.platform.db import utcnow
 from tukiverkko.platform.errors import Conflict, ValidationFailed
-from tukiverkko.platform.primitives import consents, programmes
+from tukiverkko.platform.primitives import closing_survey, consents, notices, programmes
 from tukiverkko.platform.primitives.models import (
     OPEN_MATCH_STATUSES,
     ConsentPurpose,
@@ -208,6 +220,9 @@ def load_candidates(
     vocabulary: dict[str, list[str]],
     *,
     participant_id: uuid.UUID | None = None,
+    ranked_for: People | None = None,
+    weights: MatchWeights | None = None,
+    top: int | None = None,
 ) -> Candidates:
     """The volunteers who may be matched now, with their features, in one query.
 
@@ -217,10 +232,17 @@ def load_candidates(
     declined or closed pairing is not suggested again).
 
     Tag lists never leave the database: for each tag of `vocabulary` the
-    query returns whether the volunteer's list has it (a LIKE on the list's
-    JSON text for '"tag"'; tags are validated as [a-z0-9_-], so the quotes
-    delimit them exactly). Decoding 10,000 rows of JSON lists in Python cost
+    query returns whether the volunteer's list has it (a substring search of
+    the list's JSON text for '"tag"'; tags are validated as [a-z0-9_-], so
+    the quotes delimit them exactly). Decoding 10,000 rows of JSON lists in Python cost
     more than the whole time budget.
+
+    With `ranked_for` (one participant), `weights` and `top`, the database
+    also computes each volunteer's score (`_sql_score`: the same weighted
+    mean as `combine`) and returns only the `top` best: moving 10,000 rows
+    into Python was most of the time of a suggestion, and the hard
+    eligibility rules are already in the WHERE clause. Python then scores
+    those few exactly again, with the explanation.
 
     The query runs on the session's connection rather than through the ORM,
     whose per-row work was the next largest cost. The ORM tenant filter does
@@ -235,37 +257,69 @@ def load_candidates(
         .subquery("open_counts")
     )
     n_open = func.coalesce(counts.c.n, 0)
-    has_tag = [
-        cast(getattr(Volunteer, feature), Text).contains(f'"{tag}"', autoescape=True)
-        for feature in TAG_FEATURES
-        for tag in vocabulary[feature]
+    eligible = [
+        Volunteer.tenant_id == tenant_id,
+        Volunteer.programme_id == programme.id,
+        Volunteer.status.in_(MATCHABLE),
+        Volunteer.capacity > n_open,
     ]
-    stmt = (
-        select(
-            cast(Volunteer.id, String),
-            Volunteer.name,
-            Volunteer.postcode,
-            Volunteer.capacity,
-            n_open,
-            *has_tag,
-        )
-        .outerjoin(counts, counts.c.volunteer_id == Volunteer.id)
-        .where(
-            Volunteer.tenant_id == tenant_id,
-            Volunteer.programme_id == programme.id,
-            Volunteer.status.in_(MATCHABLE),
-            Volunteer.capacity > n_open,
-        )
-    )
     if programme.background_check_required:
-        stmt = stmt.where(Volunteer.check_recorded_at.is_not(None))
+        eligible.append(Volunteer.check_recorded_at.is_not(None))
     if participant_id is not None:
-        stmt = stmt.where(
+        eligible.append(
             ~exists().where(
                 Match.tenant_id == tenant_id,
                 Match.volunteer_id == Volunteer.id,
                 Match.participant_id == participant_id,
             )
+        )
+    texts = {feature: cast(getattr(Volunteer, feature), Text) for feature in TAG_FEATURES}
+    dialect = db.get_bind().dialect.name
+    has_tag = _tag_tests(texts, vocabulary, dialect)
+    if ranked_for is not None and top is not None:
+        # The database scores every eligible volunteer once (a LIMIT subquery,
+        # so each tag search runs once per row) and keeps the `top` best; the tag
+        # columns for Python are then computed for those rows only.
+        score = _sql_score(ranked_for, vocabulary, has_tag, n_open, weights or MatchWeights())
+        ranked = (
+            select(
+                Volunteer.id.label("id"),
+                n_open.label("n_open"),
+                score.label("coarse_score"),
+            )
+            .outerjoin(counts, counts.c.volunteer_id == Volunteer.id)
+            .where(*eligible)
+            .order_by(literal_column("coarse_score").desc(), Volunteer.id)
+            .limit(top)
+            .subquery("ranked")
+        )
+        # Narrow rows through the sort; the rest of each of the `top` rows
+        # is read back by primary key.
+        stmt = (
+            select(
+                cast(Volunteer.id, String),
+                Volunteer.name,
+                Volunteer.postcode,
+                Volunteer.capacity,
+                ranked.c.n_open,
+                *has_tag,
+            )
+            .join(ranked, ranked.c.id == Volunteer.id)
+            .where(Volunteer.tenant_id == tenant_id)
+            .order_by(ranked.c.coarse_score.desc(), Volunteer.id)
+        )
+    else:
+        stmt = (
+            select(
+                cast(Volunteer.id, String),
+                Volunteer.name,
+                Volunteer.postcode,
+                Volunteer.capacity,
+                n_open,
+                *has_tag,
+            )
+            .outerjoin(counts, counts.c.volunteer_id == Volunteer.id)
+            .where(*eligible)
         )
     rows = db.connection().execute(stmt).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * (5 + len(has_tag))
@@ -286,9 +340,75 @@ def load_candidates(
     )
 
 
+def _tag_tests(texts: dict[str, Any], vocabulary: dict[str, list[str]], dialect: str) -> list[Any]:
+    """Per tag of the vocabulary, in order: whether the JSON list's text holds it.
+
+    A plain substring search (`strpos`, SQLite's `instr`) rather than LIKE:
+    no pattern, no escaping, and on PostgreSQL about a third faster, which
+    matters at 10,000 rows times every tag of the participant.
+    """
+    search = {"postgresql": func.strpos, "sqlite": func.instr}.get(dialect)
+    if search is None:
+        return [
+            texts[feature].contains(f'"{tag}"', autoescape=True)
+            for feature in TAG_FEATURES
+            for tag in vocabulary[feature]
+        ]
+    return [
+        search(texts[feature], literal(f'"{tag}"', String)) > 0
+        for feature in TAG_FEATURES
+        for tag in vocabulary[feature]
+    ]
+
+
+def _sql_score(
+    one: People,
+    vocabulary: dict[str, list[str]],
+    has_tag: list[Any],
+    n_open: Any,
+    weights: MatchWeights,
+) -> Any:
+    """One participant's score of each volunteer as a SQL expression (as `combine` does it).
+
+    Portable (SQLite and PostgreSQL): postcodes are five digits or empty
+    (`clean_profile`), so a length check guards the cast; an unknown
+    postcode on either side gives distance 0, as NaN does in numpy.
+    """
+    w = weights.vector()
+    w = w / w.sum()
+    p_code = one.postcodes[0]
+    if p_code.isdigit():
+        difference = cast(func.abs(cast(Volunteer.postcode, Integer) - int(p_code)), Float)
+        distance: Any = case(
+            (func.length(Volunteer.postcode) != 5, 0.0),
+            (difference >= weights.distance_scale, 0.0),
+            else_=1.0 - difference / weights.distance_scale,
+        )
+    else:
+        distance = literal(0.0)
+    terms = [distance * float(w[0])]
+    start = 0
+    for i, feature in enumerate(TAG_FEATURES, start=1):
+        size = len(vocabulary[feature])
+        if size:
+            shared = sum(
+                (case((tag, 1.0), else_=0.0) for tag in has_tag[start : start + size]),
+                literal(0.0),
+            )
+            terms.append(shared * (float(w[i]) / size))
+        start += size
+    # Floats, not numerics: PostgreSQL's numeric division is the slower one.
+    free = cast(Volunteer.capacity - n_open, Float) / cast(Volunteer.capacity, Float)
+    terms.append(free * float(w[4]))
+    return sum(terms[1:], terms[0])
+
+
 # ---------------------------------------------------------------------------
 # Suggestions for one participant
 
+
+# How many volunteers the database's ranking hands to Python at least.
+PRE_RANKED = 200
 
 ELIGIBILITY_RULES = (
     "same_programme",
@@ -323,7 +443,17 @@ def suggest(
         raise Conflict("The participant's case has ended.", code="participant_ended")
     weights = weights or weights_for(programme.module_key)
     one = people_of([participant])
-    volunteers = load_candidates(db, programme, one.vocabulary(), participant_id=participant.id)
+    volunteers = load_candidates(
+        db,
+        programme,
+        one.vocabulary(),
+        participant_id=participant.id,
+        ranked_for=one,
+        weights=weights,
+        # The database ranks; a margin over `limit` absorbs any rounding
+        # difference between SQL and numpy at the cut.
+        top=max(limit * 20, PRE_RANKED),
+    )
     factors = factor_matrices(one, volunteers, weights)[:, 0, :]
     scores = combine(factors[:, None, :], weights)[0]
     if len(scores) == 0:
@@ -572,6 +702,7 @@ def propose(
     db.add(match)
     db.flush()
     audit.record(db, "match_proposed", actor_id=actor_id, target_type="match", target_id=match.id)
+    notices.match_changed(db, match, "match_proposed", actor_id=actor_id)
     return match
 
 
@@ -657,6 +788,7 @@ def _activate_if_ready(db: Session, match: Match) -> None:
         volunteer.status_changed_at = now
     participant.status = ParticipantStatus.MATCHED
     participant.status_changed_at = now
+    notices.match_changed(db, match, "match_accepted", actor_id=None)
 
 
 def pause_match(db: Session, match: Match, *, actor_id: uuid.UUID) -> Match:
@@ -726,6 +858,8 @@ def close_match(
         target_id=match.id,
         reason=reason,
     )
+    notices.match_changed(db, match, "match_closed", actor_id=actor_id)
+    closing_survey.offer(db, match, programme)  # the volunteer is asked how it went
     return match
 
 

@@ -12,7 +12,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tukiverkko.platform.db import Base, HasId, HasTimestamps, TenantOwned, str_enum, utcnow
@@ -105,6 +105,15 @@ class Programme(HasId, HasTimestamps, TenantOwned, Base):
     intake_by_self: Mapped[bool] = mapped_column(default=False)
     closing_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     retired_at: Mapped[datetime | None]
+    # Whether the public participant application form (the guardian or the
+    # person applying themself) is open; see primitives/public_intake.py.
+    accepts_participant_applications: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    # The feedback form offered to the volunteer when a match closes
+    # (primitives/closing_survey.py). No foreign key: added to a live table
+    # without rewriting it; the service checks the form is the tenant's.
+    closing_survey_form_id: Mapped[uuid.UUID | None]
 
     @property
     def intake_sources(self) -> set[IntakeSource]:
@@ -154,6 +163,9 @@ class Volunteer(HasId, HasTimestamps, TenantOwned, Base):
     check_recorded_at: Mapped[datetime | None]
     training_completed_at: Mapped[datetime | None]
     approved_at: Mapped[datetime | None]
+    # The booked interview; the day before, the applicant is reminded
+    # (primitives/interviews.py, primitives/notices.py).
+    interview_at: Mapped[datetime | None]
 
 
 class InterviewNote(HasId, HasTimestamps, TenantOwned, Base):

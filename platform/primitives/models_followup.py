@@ -193,6 +193,9 @@ class Event(HasId, HasTimestamps, TenantOwned, Base):
     capacity: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     cancelled_at: Mapped[datetime | None]
+    # Set when the partner publishes the event on the national directory
+    # (tenants/directory.py): title, time and place only, never who comes.
+    published_at: Mapped[datetime | None]
 
 
 class EventSignup(HasId, HasTimestamps, TenantOwned, Base):
@@ -268,3 +271,6 @@ class FeedbackAnswer(HasId, HasTimestamps, TenantOwned, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     respondent_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     volunteer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("volunteers.id"))
+    # A closing survey's answer on a per-person form names its match
+    # (primitives/closing_survey.py); never set on an anonymous form.
+    match_id: Mapped[uuid.UUID | None]

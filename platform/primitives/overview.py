@@ -1,18 +1,21 @@
 """The primitives' figures in a model owner's overview: counts only, per partner licence.
 
 Each function is registered with `licensing.register_partner_count` and gets
-(session, licence) inside `context.cross_tenant`. With the tenant filter off,
-every query names the partner's tenant explicitly, and only the partner's
-programmes of the licensed model's module are counted. What leaves here is
-one integer: never a row, a name or an id.
+(session, licences) inside `context.cross_tenant`: one grouped query for a
+whole page of licences. With the tenant filter off, every join names the
+partner's tenant explicitly, and only the partner's programmes of the
+licensed model's module are counted. What leaves here is a count per
+licence: never a row, a name or a person's id. The owner sees them through
+`licensing.partner_overview`, which hides counts under 5.
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform.primitives.models import (
@@ -31,62 +34,83 @@ ACTIVE_VOLUNTEER_STATUSES = (VolunteerStatus.APPROVED, VolunteerStatus.ACTIVE)
 MEETING_WINDOW_DAYS = 90
 
 
-def _programme_ids(session: Session, licence: Licence) -> Any:
-    """The partner's programmes of the licensed model's module (a subquery)."""
-    module_key = session.scalar(
-        select(ProgrammeModel.module_key).where(ProgrammeModel.id == licence.model_id)
-    )
-    return select(Programme.id).where(
-        Programme.tenant_id == licence.partner_tenant_id,
-        Programme.module_key == module_key,
+def _licence_programmes(licence_ids: list[uuid.UUID]) -> Any:
+    """(licence_id, programme_id, tenant_id) of each licence's partner programmes of its module."""
+    return (
+        select(
+            Licence.id.label("licence_id"),
+            Programme.id.label("programme_id"),
+            Programme.tenant_id.label("tenant_id"),
+        )
+        .join(ProgrammeModel, ProgrammeModel.id == Licence.model_id)
+        .join(
+            Programme,
+            and_(
+                Programme.tenant_id == Licence.partner_tenant_id,
+                Programme.module_key == ProgrammeModel.module_key,
+            ),
+        )
+        .where(Licence.id.in_(licence_ids))
+        .subquery("licence_programmes")
     )
 
 
-def _count(session: Session, stmt: Any) -> int:
-    return int(session.scalar(stmt) or 0)
+def _of_programme(model: Any, lp: Any) -> Any:
+    """Join condition: rows of `model` in one of the licence programmes, tenant first."""
+    return and_(model.tenant_id == lp.c.tenant_id, model.programme_id == lp.c.programme_id)
+
+
+def _per_licence(session: Session, stmt: Any) -> dict[uuid.UUID, int]:
+    return {licence_id: int(count) for licence_id, count in session.execute(stmt)}
 
 
 @register_partner_count("active_volunteers")
-def active_volunteers(session: Session, licence: Licence) -> int:
-    return _count(
+def active_volunteers(session: Session, licences: list[Licence]) -> dict[uuid.UUID, int]:
+    lp = _licence_programmes([licence.id for licence in licences])
+    return _per_licence(
         session,
-        select(func.count(Volunteer.id)).where(
-            Volunteer.tenant_id == licence.partner_tenant_id,
-            Volunteer.programme_id.in_(_programme_ids(session, licence)),
-            Volunteer.status.in_(ACTIVE_VOLUNTEER_STATUSES),
-        ),
+        select(lp.c.licence_id, func.count(Volunteer.id))
+        .join(
+            Volunteer,
+            _of_programme(Volunteer, lp),
+        )
+        .where(Volunteer.status.in_(ACTIVE_VOLUNTEER_STATUSES))
+        .group_by(lp.c.licence_id),
     )
 
 
 @register_partner_count("active_matches")
-def active_matches(session: Session, licence: Licence) -> int:
-    return _count(
+def active_matches(session: Session, licences: list[Licence]) -> dict[uuid.UUID, int]:
+    lp = _licence_programmes([licence.id for licence in licences])
+    return _per_licence(
         session,
-        select(func.count(Match.id)).where(
-            Match.tenant_id == licence.partner_tenant_id,
-            Match.programme_id.in_(_programme_ids(session, licence)),
-            Match.status == MatchStatus.ACTIVE,
-        ),
+        select(lp.c.licence_id, func.count(Match.id))
+        .join(Match, _of_programme(Match, lp))
+        .where(Match.status == MatchStatus.ACTIVE)
+        .group_by(lp.c.licence_id),
     )
 
 
 @register_partner_count("meetings_last_90_days")
-def meetings_last_90_days(session: Session, licence: Licence) -> int:
+def meetings_last_90_days(session: Session, licences: list[Licence]) -> dict[uuid.UUID, int]:
     """Meetings (not withdrawn) met on today or one of the 89 days before, Finnish time."""
     until = today()
     since = until - timedelta(days=MEETING_WINDOW_DAYS - 1)
-    return _count(
+    lp = _licence_programmes([licence.id for licence in licences])
+    return _per_licence(
         session,
-        select(func.count(MeetingLog.id))
-        .join(Match, Match.id == MeetingLog.match_id)
+        select(lp.c.licence_id, func.count(MeetingLog.id))
+        .join(Match, _of_programme(Match, lp))
+        .join(
+            MeetingLog,
+            and_(MeetingLog.tenant_id == Match.tenant_id, MeetingLog.match_id == Match.id),
+        )
         .where(
-            MeetingLog.tenant_id == licence.partner_tenant_id,
-            Match.tenant_id == licence.partner_tenant_id,
-            Match.programme_id.in_(_programme_ids(session, licence)),
             MeetingLog.withdrawn_at.is_(None),
             MeetingLog.met_on >= since,
             MeetingLog.met_on <= until,
-        ),
+        )
+        .group_by(lp.c.licence_id),
     )
 
 
@@ -96,15 +120,22 @@ def _year_start(year: int) -> datetime:
 
 
 @register_partner_count("trained_volunteers_this_year")
-def trained_volunteers_this_year(session: Session, licence: Licence) -> int:
+def trained_volunteers_this_year(
+    session: Session, licences: list[Licence]
+) -> dict[uuid.UUID, int]:
     """Volunteers who completed the programme's training in this calendar year (Finland)."""
     year = today().year
-    return _count(
+    lp = _licence_programmes([licence.id for licence in licences])
+    return _per_licence(
         session,
-        select(func.count(Volunteer.id)).where(
-            Volunteer.tenant_id == licence.partner_tenant_id,
-            Volunteer.programme_id.in_(_programme_ids(session, licence)),
+        select(lp.c.licence_id, func.count(Volunteer.id))
+        .join(
+            Volunteer,
+            _of_programme(Volunteer, lp),
+        )
+        .where(
             Volunteer.training_completed_at >= _year_start(year),
             Volunteer.training_completed_at < _year_start(year + 1),
-        ),
+        )
+        .group_by(lp.c.licence_id),
     )

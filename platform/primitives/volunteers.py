@@ -240,6 +240,10 @@ def approve(
     # Last, so the journey's own gates answer first; then the model's rules
     # (Mieskaverit®: an adult man) from the programme's module.
     plugins.require_volunteer_eligible(db, programme, volunteer)
+    # The plan's ceiling on active volunteers (issue 10; no-op with billing off).
+    from tukiverkko.tenants.billing.service import require_volunteer_place
+
+    require_volunteer_place(db, volunteer.tenant_id)
     _set_status(volunteer, VolunteerStatus.APPROVED)
     volunteer.approved_at = utcnow()
     audit.record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from flask.testing import FlaskClient
@@ -13,7 +14,7 @@ from tests.platform.primitives.support import (
     make_programme,
     make_volunteer,
 )
-from tukiverkko.platform.db import Database
+from tukiverkko.platform.db import Database, utcnow
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.primitives import matching
 from tukiverkko.platform.primitives.models import Participant, Programme, Volunteer
@@ -146,8 +147,8 @@ def test_facts_and_steps_are_staff_only_and_need_the_licence(
     assert unknown.status_code == 422
 
 
-def _active_match(database: Database, org: Org) -> str:
-    programme_id = make_programme(database, org)
+def _active_match(database: Database, org: Org, programme_id: uuid.UUID | None = None) -> str:
+    programme_id = programme_id or make_programme(database, org)
     volunteer_id = make_volunteer(database, org, programme_id, approved=True)
     participant_id = make_participant(database, org, programme_id)
     coordinator = org.people[Role.COORDINATOR]
@@ -189,3 +190,111 @@ def test_the_staged_start_is_recorded_step_by_step_in_order(
     listed = client.get(url, headers=headers).json
     assert [s["step"] for s in listed["items"]] == [1, 2, 3] and listed["next_step"] is None
     assert listed["items"][0]["held_on"] == first_day.isoformat()
+
+
+def test_a_man_under_18_cannot_be_approved_as_a_mieskaveri(
+    client: FlaskClient, database: Database
+) -> None:
+    org = make_org(database)
+    programme_id, headers = _programme(client, database, org)
+    vid = make_volunteer(database, org, uuid.UUID(programme_id))
+    with in_tenant(database, org) as db:  # interviewed, checked and trained: only age is left
+        volunteer = db.get(Volunteer, vid)
+        assert volunteer is not None
+        volunteer.check_recorded_at = volunteer.training_completed_at = utcnow()
+    client.post(f"/api/v1/volunteers/{vid}/interview-notes", json={"text": "ok"}, headers=headers)
+    facts = client.put(
+        f"/api/v1/mentor-buddy/volunteers/{vid}/facts",
+        json={"gender": "man", "birth_year": today().year - 17, "adult_confirmed": True},
+        headers=headers,
+    )
+    assert facts.status_code == 200
+    refused = client.post(f"/api/v1/volunteers/{vid}/approve", headers=headers)
+    assert refused.status_code == 409 and refused.json["code"] == "volunteer_not_eligible"
+    assert "18" in refused.json["detail"]
+    assert client.get(f"/api/v1/volunteers/{vid}", headers=headers).json["status"] != "approved"
+
+
+def test_outings_for_all_buddies_and_children(client: FlaskClient, database: Database) -> None:
+    org = make_org(database)
+    match_id = _active_match(database, org)
+    coordinator = token_for(client, org, Role.COORDINATOR)
+    with in_tenant(database, org) as db:
+        from tukiverkko.platform.primitives.models import Match
+
+        match = db.get(Match, uuid.UUID(match_id))
+        assert match is not None
+        programme_id, volunteer_id = match.programme_id, match.volunteer_id
+    url = f"/api/v1/mentor-buddy/programmes/{programme_id}/outings"
+    body = {
+        "title": "Keilaamaan",
+        "starts_at": (utcnow() + timedelta(days=10)).isoformat(),
+        "location": "Turun keilahalli",
+        "capacity": 3,
+    }
+    outing = client.post(url, json=body, headers=coordinator)
+    assert outing.status_code == 201, outing.text
+    assert outing.json["kind"] == "outing"  # preset: the coordinator does not choose it
+    # Another kind of event of the programme is not in the outings list.
+    client.post(
+        "/api/v1/events",
+        json={**body, "programme_id": str(programme_id), "kind": "other", "title": "Kokous"},
+        headers=coordinator,
+    )
+    listed = client.get(url, headers=coordinator).json["items"]
+    assert [e["title"] for e in listed] == ["Keilaamaan"]
+    # The buddy and his child come together: two places at once.
+    signups = f"/api/v1/mentor-buddy/outings/{outing.json['id']}/match-signups"
+    together = client.post(signups, json={"match_id": match_id}, headers=coordinator)
+    assert together.status_code == 201, together.text
+    assert [s["status"] for s in together.json["items"]] == ["confirmed", "confirmed"]
+    assert together.json["items"][0]["volunteer_id"] == str(volunteer_id)
+    assert together.json["items"][1]["participant_id"] is not None
+    # One place left: a second pair is refused rather than split, and nothing is written.
+    second = _active_match(database, org, programme_id=programme_id)
+    split = client.post(signups, json={"match_id": second}, headers=coordinator)
+    assert split.status_code == 409 and split.json["code"] == "outing_needs_two_places"
+    event_signups = client.get(
+        f"/api/v1/events/{outing.json['id']}/signups", headers=coordinator
+    ).json["items"]
+    assert len(event_signups) == 2
+    # The buddy himself sees his programme's outings.
+    with in_tenant(database, org) as db:
+        volunteer = db.get(Volunteer, volunteer_id)
+        assert volunteer is not None
+        volunteer.user_id = org.people[Role.VOLUNTEER]
+    me = token_for(client, org, Role.VOLUNTEER)
+    assert [e["title"] for e in client.get(url, headers=me).json["items"]] == ["Keilaamaan"]
+    assert client.post(url, json=body, headers=me).status_code == 403
+    # Not an outing, not a Mieskaverit® programme: refused.
+    other = make_programme(database, org, module_key="support_person", name="Kaveri")
+    wrong = client.post(
+        f"/api/v1/mentor-buddy/programmes/{other}/outings", json=body, headers=coordinator
+    )
+    assert wrong.status_code == 409 and wrong.json["code"] == "not_a_mentor_buddy_programme"
+
+
+def test_supervision_groups_for_the_volunteers(client: FlaskClient, database: Database) -> None:
+    org = make_org(database)
+    programme_id = make_programme(database, org)
+    volunteer_id = make_volunteer(database, org, programme_id, approved=True, linked=True)
+    coordinator = token_for(client, org, Role.COORDINATOR)
+    group = client.post(
+        "/api/v1/supervision/groups",
+        json={
+            "programme_id": str(programme_id),
+            "name": "Mieskaverien työnohjaus",
+            "supervisor_name": "Työnohjaaja",
+        },
+        headers=coordinator,
+    )
+    assert group.status_code == 201, group.text
+    member = client.post(
+        f"/api/v1/supervision/groups/{group.json['id']}/members",
+        json={"volunteer_id": str(volunteer_id)},
+        headers=coordinator,
+    )
+    assert member.status_code == 201, member.text
+    me = token_for(client, org, Role.VOLUNTEER)
+    mine = client.get("/api/v1/supervision/groups", headers=me).json["items"]
+    assert [g["name"] for g in mine] == ["Mieskaverien työnohjaus"]

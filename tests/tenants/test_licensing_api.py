@@ -22,6 +22,7 @@ from tests.platform.primitives.support import (
     make_programme,
     make_volunteer,
 )
+from tukiverkko.platform import context
 from tukiverkko.platform.db import Database, utcnow
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.primitives import matching
@@ -33,6 +34,7 @@ from tukiverkko.platform.primitives.models import (
 )
 from tukiverkko.platform.primitives.models_followup import MeetingKind, MeetingLog
 from tukiverkko.tenants import licensing
+from tukiverkko.tenants.licensing_models import Licence
 
 MIESKAVERIT = {
     "name": "Mieskaverit®",
@@ -175,13 +177,25 @@ def test_owner_sees_counts_and_never_the_partners_people(
     assert overview.status_code == 200, overview.text
     (row,) = overview.json["items"]
     assert row["status"] == "active"
+    # The owner sees counts about people under 5 as "<5"; its own course completions as they are.
     assert row["counts"] == {
-        "trained_coordinators": 1,
-        "active_volunteers": 2,  # approved or active; not paused, ended or still applying
-        "active_matches": 1,
-        "meetings_last_90_days": 2,  # not the one 120 days ago, nor the withdrawn one
-        "trained_volunteers_this_year": 3,  # not last year's, nor the untrained
+        "trained_coordinators": "1",
+        "active_volunteers": "<5",
+        "active_matches": "<5",
+        "meetings_last_90_days": "<5",
+        "trained_volunteers_this_year": "<5",
     }
+    # The exact figures behind them (what the partner itself sees in its yearly report).
+    with context.cross_tenant("test: exact counts"), database.unit_of_work() as db:
+        licence = db.get(Licence, uuid.UUID(lid))
+        assert licence is not None
+        assert licensing.partner_figures(db, licence)["counts"] == {
+            "trained_coordinators": 1,
+            "active_volunteers": 2,  # approved or active; not paused, ended or still applying
+            "active_matches": 1,
+            "meetings_last_90_days": 2,  # not the one 120 days ago, nor the withdrawn one
+            "trained_volunteers_this_year": 3,  # not last year's, nor the untrained
+        }
     assert row["partner_name"].startswith("Yhdistys")
     # Every person record of the partner is out of reach: 404 by id, absent from lists.
     for role, user_id in partner.people.items():

@@ -4,10 +4,14 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-23 16:00:00
 
-Reserved slot: left empty until the issue needs tables (expand-only when filled).
+Expand-only: one nullable column (the booked interview time of a volunteer,
+for the interview reminder); the running release ignores it.
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0011"
 down_revision = "0010"
@@ -16,8 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("interview_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("volunteers", schema=None) as batch_op:
+        batch_op.drop_column("interview_at")
