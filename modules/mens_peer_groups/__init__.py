@@ -35,6 +35,12 @@ def _blueprints() -> list[Any]:
     return [blp]
 
 
+def _page_blueprints() -> list[Any]:
+    from tukiverkko.modules.mens_peer_groups.pages import blp
+
+    return [blp]
+
+
 def _render_replacement_needed(params: dict[str, Any]) -> tuple[str, str]:
     from flask_babel import gettext as _
 
@@ -115,6 +121,8 @@ MODULE = ModuleDescription(
     models="tukiverkko.modules.mens_peer_groups.models",
     migrations=Path(__file__).parent / "migrations",
     blueprints=_blueprints,
+    # The phone volunteer's shifts page, /t/<slug>/me/phone-line (and its menu item).
+    page_blueprints=_page_blueprints,
     report_sections=_report_sections,  # the funder report's phone-line section
     notifications=(
         NotificationTemplate("replacement_needed", _render_replacement_needed),

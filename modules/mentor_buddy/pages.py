@@ -81,9 +81,7 @@ def volunteer_panel(db: Session, programme: Programme, volunteer: Volunteer) -> 
         return None
     form = g.get(_SUBMITTED)
     if form is None:
-        facts = db.scalar(
-            select(VolunteerFacts).where(VolunteerFacts.volunteer_id == volunteer.id)
-        )
+        facts = db.scalar(select(VolunteerFacts).where(VolunteerFacts.volunteer_id == volunteer.id))
         form = _stored_form(facts)
     return Markup(
         render_template("mentor_buddy/facts_panel.html", volunteer=volunteer, facts_form=form)

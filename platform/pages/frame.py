@@ -100,16 +100,28 @@ class NavItem:
     endpoint: str
     permission: Permission | None
     order: int
+    # Shown only when this says so too (e.g. a module's page: only to the
+    # people of an organisation running it); asked when the menu is drawn.
+    when: Callable[[Principal], bool] | None = None
 
 
 NAV: list[NavItem] = []
 
 
-def nav_item(label: Any, endpoint: str, permission: Permission | None, order: int = 50) -> None:
-    """Show a menu link to `endpoint` to the signed-in people whose role allows `permission`."""
+def nav_item(
+    label: Any,
+    endpoint: str,
+    permission: Permission | None,
+    order: int = 50,
+    when: Callable[[Principal], bool] | None = None,
+) -> None:
+    """Show a menu link to `endpoint` to the signed-in people whose role allows `permission`.
+
+    `when`, if given, must also say yes for the person (checked after the role).
+    """
     if any(item.endpoint == endpoint for item in NAV):
         return
-    NAV.append(NavItem(label, endpoint, permission, order))
+    NAV.append(NavItem(label, endpoint, permission, order, when))
     NAV.sort(key=lambda item: (item.order, item.endpoint))
 
 
@@ -118,7 +130,8 @@ def menu_for(principal: Principal) -> list[NavItem]:
     return [
         item
         for item in NAV
-        if item.permission is None or allows(principal.role, item.permission)
+        if (item.permission is None or allows(principal.role, item.permission))
+        and (item.when is None or item.when(principal))
     ]
 
 

@@ -153,6 +153,8 @@ def _sign_in(page: Any, base: str, org: Org, role: Role) -> None:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/t/{org.slug}/")
+    # Signing in switches to the person's own language (Finnish); this journey reads English.
+    page.goto(f"{base}/t/{org.slug}/?lang=en")
 
 
 def _submit(page: Any, action_suffix: str) -> None:

@@ -88,7 +88,8 @@ def test_a_sponsor_acknowledges_she_is_not_a_babysitter_or_home_help_before_appr
     )
     refused = client.post(f"/api/v1/volunteers/{vid}/approve", headers=coordinator)
     assert refused.status_code == 409 and refused.json["code"] == "guidance_not_acknowledged"
-    guidance = client.get("/api/v1/family-sponsor/guidance", headers=me).json
+    english = {**me, "Accept-Language": "en"}
+    guidance = client.get("/api/v1/family-sponsor/guidance", headers=english).json
     assert any("babysitter" in line and "home help" in line for line in guidance["guidance"])
     url = f"/api/v1/family-sponsor/volunteers/{vid}/guidance-acknowledgement"
     stale = client.post(url, json={"version": "old"}, headers=me)

@@ -151,7 +151,8 @@ def test_rights_and_duties_are_acknowledged_before_the_first_shift_or_group(
     assert lead.status_code == 409 and lead.json["code"] == "rights_not_acknowledged"
 
     shown = client.get(
-        f"/api/v1/mens-peer-groups/programmes/{programme_id}/rights-and-duties", headers=me
+        f"/api/v1/mens-peer-groups/programmes/{programme_id}/rights-and-duties",
+        headers={**me, "Accept-Language": "en"},
     ).json
     assert shown["acknowledged_at"] is None
     assert any("decline" in r for r in shown["rights"])
@@ -234,7 +235,8 @@ def test_an_absence_asks_the_other_phone_volunteers_for_a_replacement(
         ).all()
     # One request, to Jari (the payload is emptied once sent: the key names the person).
     assert [m.delivery_key.split(":")[-1] for m in asked] == [str(people["Jari"][0])]
-    sent = [(to, subject) for to, subject in emails_sent(app) if "replacement" in subject]
+    # The request reaches Jari's mailbox (in his language, Finnish), and no one else's.
+    sent = [(to, subject) for to, subject in emails_sent(app) if "MIESluuri" in subject]
     assert len(sent) == 1 and sent[0][0].startswith("jari-"), sent
     # Jari takes the freed place; the staff see who is on the shift.
     assert client.post(signups, json={}, headers=people["Jari"][1]).status_code == 201
@@ -276,7 +278,8 @@ def test_shift_reminders_go_out_the_day_before_once(app: Flask, database: Databa
         assert service.send_shift_reminders() == 1  # tomorrow's shift, not the one after
         assert service.send_shift_reminders() == 0  # the same day's scan again: nothing new
     mine = [s for to, s in emails_sent(app) if to == org.emails[Role.VOLUNTEER]]
-    assert any("tomorrow" in s and "18:00" in s for s in mine), mine
+    # In the volunteer's language (Finnish): "your shift tomorrow at 18:00".
+    assert any("huomenna" in s and "18:00" in s for s in mine), mine
 
 
 # --- peer groups, support contacts, community meetings --------------------------------

@@ -119,13 +119,15 @@ def test_an_anonymous_answer_keeps_no_link_to_the_person(
     with in_tenant(database, org) as db:
         rows = db.scalars(select(FeedbackAnswer).where(FeedbackAnswer.form_id == uuid.UUID(fid)))
         for row in rows:
-            # The row has no column that could hold the person but these two, both empty,
+            # The row has no column that could hold the person but these three, all empty
+            # (`match_id`: a per-person closing-survey answer, primitives/closing_survey.py),
             columns = {c.key for c in inspect(FeedbackAnswer).columns}
             assert columns == {
                 "id", "tenant_id", "created_at", "form_id", "answers",
-                "respondent_user_id", "volunteer_id",
+                "respondent_user_id", "volunteer_id", "match_id",
             }  # fmt: skip
             assert row.respondent_user_id is None and row.volunteer_id is None
+            assert row.match_id is None
             # its time is cut to the day,
             assert (row.created_at.hour, row.created_at.minute, row.created_at.second) == (0, 0, 0)
             # and neither the account nor the address appears anywhere in it.

@@ -40,7 +40,7 @@ def test_intake_only_from_the_sources_the_programme_allows(database: Database) -
     family = make_programme(
         database,
         org,
-        module_key="family_sponsor",
+        module_key="peer_parents",
         intake_sources={IntakeSource.REFERRER, IntakeSource.SELF},
     )
     with pytest.raises(Problem) as refused:

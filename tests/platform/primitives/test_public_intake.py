@@ -124,9 +124,8 @@ def test_api_public_participant_application(client: FlaskClient, database: Datab
     assert sneaky.status_code == 422 and "status" in sneaky.json["errors"]["json"]
     sent = client.post(url, json=APPLICATION)
     assert sent.status_code == 201, sent.text
-    assert (
-        sent.json["received"] is True and "coordinator will contact you" in sent.json["next_steps"]
-    )
+    # What happens next, in the form's language (Finnish by default), naming the programme.
+    assert sent.json["received"] is True and "Mieskaverit Turku" in sent.json["next_steps"]
     assert "id" not in sent.json  # an anonymous caller gets no handle on the record
     waiting = client.get("/api/v1/participants?status=waiting", headers=coordinator).json["items"]
     assert [(p["name"], p["intake_source"]) for p in waiting] == [("Eetu", "guardian")]

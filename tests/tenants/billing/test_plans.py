@@ -42,7 +42,8 @@ def _approve(client: FlaskClient, headers: dict[str, str], volunteer_id: uuid.UU
 
 
 def _places(client: FlaskClient, headers: dict[str, str]) -> dict[str, object]:
-    resp = client.get("/api/v1/billing/places", headers=headers)
+    # In English: the message is checked word for word below.
+    resp = client.get("/api/v1/billing/places", headers={**headers, "Accept-Language": "en"})
     assert resp.status_code == 200, resp.text
     return dict(resp.json)
 
