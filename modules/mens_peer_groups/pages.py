@@ -40,9 +40,11 @@ from tukiverkko.platform.pages.forms_volunteer import ActionForm
 from tukiverkko.platform.pages.frame import (
     FORM_NOT_VALID,
     nav_item,
-    page_principal,
     signed_in,
     tenant_pages,
+)
+from tukiverkko.platform.pages.frame import (
+    signed_in_principal as _me,
 )
 from tukiverkko.platform.pagination import _decode, _encode
 from tukiverkko.platform.permissions import Permission
@@ -118,12 +120,6 @@ nav_item(
     13,
     when=_runs_the_line,
 )
-
-
-def _me() -> Principal:
-    principal = page_principal()
-    assert principal is not None  # @signed_in ran first
-    return principal
 
 
 def _mine(db: Session, operation: str) -> Volunteer:

@@ -52,6 +52,12 @@ from tukiverkko.platform.pages.frame import (
     signed_in,
     tenant_pages,
 )
+from tukiverkko.platform.pages.frame import (
+    page_cursor as _cursor,
+)
+from tukiverkko.platform.pages.frame import (
+    signed_in_principal as _principal,
+)
 from tukiverkko.platform.pages.owner_forms import (
     CONDITION,
     FIGURES,
@@ -110,19 +116,9 @@ def _read_only_banner() -> dict[str, Any]:
         return {"read_only": billing.is_read_only(db, principal.tenant_id)}
 
 
-def _principal() -> Principal:
-    principal = page_principal()
-    assert principal is not None  # @signed_in ran first
-    return principal
-
-
 def _actor() -> Actor:
     principal = _principal()
     return Actor(principal.user_id, principal.tenant_id)
-
-
-def _cursor() -> str | None:
-    return request.args.get("cursor") or None
 
 
 def _render(template: str, status: int = 200, **values: Any) -> tuple[str, int]:

@@ -47,9 +47,11 @@ from tukiverkko.platform.pages.forms_volunteer import ActionForm
 from tukiverkko.platform.pages.frame import (
     FORM_NOT_VALID,
     nav_item,
-    page_principal,
     signed_in,
     tenant_pages,
+)
+from tukiverkko.platform.pages.frame import (
+    signed_in_principal as _me,
 )
 from tukiverkko.platform.permissions import Permission, allows
 from tukiverkko.platform.primitives import (
@@ -137,12 +139,6 @@ FACTOR_NAMES = {
     "availability": _l("Availability"),
     "capacity": _l("Capacity left"),
 }
-
-
-def _me() -> Any:
-    principal = page_principal()
-    assert principal is not None  # @signed_in ran first
-    return principal
 
 
 def _labels() -> dict[str, Any]:

@@ -50,6 +50,18 @@ def tenant_pages(name: str, import_name: str, url_prefix: str = "") -> Blueprint
     return blp
 
 
+def signed_in_principal() -> Principal:
+    """The principal of a view under `@signed_in` (which has already required one)."""
+    principal = page_principal()
+    assert principal is not None  # @signed_in ran first
+    return principal
+
+
+def page_cursor() -> str | None:
+    """The keyset cursor of a paged list (`?cursor=`), if any."""
+    return request.args.get("cursor") or None
+
+
 def safe_next(target: str | None) -> str | None:
     """`target` if it is a page of the current organisation (no open redirect), else None."""
     if not target:

@@ -21,7 +21,6 @@ from werkzeug.wrappers import Response
 
 from tukiverkko.platform import notifications
 from tukiverkko.platform.db import get_or_404, unit_of_work
-from tukiverkko.platform.identity.service import Principal
 from tukiverkko.platform.notifications import Channel, Notification
 from tukiverkko.platform.pages.frame import (
     nav_item,
@@ -29,6 +28,9 @@ from tukiverkko.platform.pages.frame import (
     safe_next,
     signed_in,
     tenant_pages,
+)
+from tukiverkko.platform.pages.frame import (
+    signed_in_principal as _principal,
 )
 from tukiverkko.platform.pages.inbox_forms import (
     CHANNEL_LABELS,
@@ -83,12 +85,6 @@ class InboxLabel:
 
 
 nav_item(InboxLabel(), "inbox_pages.inbox", None, 90)
-
-
-def _principal() -> Principal:
-    principal = page_principal()
-    assert principal is not None  # @signed_in ran first
-    return principal
 
 
 @blp.get("")

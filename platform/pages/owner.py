@@ -24,16 +24,20 @@ from werkzeug.wrappers import Response
 from tukiverkko.platform import context
 from tukiverkko.platform.db import get_or_404, unit_of_work, utcnow
 from tukiverkko.platform.errors import Problem
-from tukiverkko.platform.identity.service import Principal
 from tukiverkko.platform.pages.admin_forms import CHANGE_KINDS, DUTY_STATES
 from tukiverkko.platform.pages.charts import Bar, bar_chart
 from tukiverkko.platform.pages.frame import (
     FORM_NOT_VALID,
     nav_item,
-    page_principal,
     safe_next,
     signed_in,
     tenant_pages,
+)
+from tukiverkko.platform.pages.frame import (
+    page_cursor as _cursor,
+)
+from tukiverkko.platform.pages.frame import (
+    signed_in_principal as _principal,
 )
 from tukiverkko.platform.pages.owner_forms import (
     ACTIONS,
@@ -95,19 +99,9 @@ LABELS = {
 }
 
 
-def _principal() -> Principal:
-    principal = page_principal()
-    assert principal is not None  # @signed_in ran first
-    return principal
-
-
 def _actor() -> Actor:
     principal = _principal()
     return Actor(principal.user_id, principal.tenant_id)
-
-
-def _cursor() -> str | None:
-    return request.args.get("cursor") or None
 
 
 def _render(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
