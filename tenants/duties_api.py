@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform import context
-from tukiverkko.platform.auth import authorize, path_object
+from tukiverkko.platform.auth import authorize, current_principal, path_object
 from tukiverkko.platform.db import get_database, get_or_404
 from tukiverkko.platform.errors import NotFound
 from tukiverkko.platform.identity.models import Role
@@ -98,7 +98,8 @@ class YearlyReportSchema(ma.Schema):
     year = ma.fields.Integer(required=True)
     due_on = ma.fields.Date(required=True)
     state = ma.fields.String(required=True)
-    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), required=True)
+    # As text: the model owner reads counts about people under 5 as "<5" (the partner, exact).
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
     narrative = ma.fields.String(required=True)
     submitted_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     corrected_at = ma.fields.AwareDateTime(allow_none=True, required=True)
@@ -166,13 +167,18 @@ def _view(
     ident, counts, narrative = None, {}, ""
     if report is not None and report.status != ReportStatus.DUE:
         ident, counts, narrative = report.id, report.counts, report.narrative
+    principal = current_principal()
+    if principal is not None and principal.tenant_id == licence.partner_tenant_id:
+        shown = {name: str(value) for name, value in counts.items()}
+    else:
+        shown = licensing.owner_counts(counts)
     return {
         "id": ident,
         "licence_id": licence.id,
         "year": year,
         "due_on": due,
         "state": duties.state_of(report, due, on),
-        "counts": counts,
+        "counts": shown,
         "narrative": narrative,
         "submitted_at": report.submitted_at if report else None,
         "corrected_at": report.corrected_at if report else None,

@@ -273,6 +273,7 @@ def _licence_page(
             enrolments=enrolments,
             changes=changes,
             reports=reports,
+            owner_counts=licensing.owner_counts,  # counts about people under 5 read "<5"
             submitted=ReportStatus.SUBMITTED,
             actions=actions,
             agreement=agreement or (AgreementForm(formdata=None) if agreement_open else None),
