@@ -71,6 +71,14 @@ def directory(session: Session) -> dict[str, Any]:
         }
         for lic in sorted(licences, key=lambda x: (x.model.name, x.area, x.partner.name))
     ]
+    pages = programme_pages(session, licences)
+    for activity, lic in zip(
+        activities,
+        sorted(licences, key=lambda x: (x.model.name, x.area, x.partner.name)),
+        strict=True,
+    ):
+        # The partner's own page of the programme, with its application forms.
+        activity["programme_page"] = pages.get((lic.partner_tenant_id, lic.model.module_key))
     events = published_events(session, licences)
     events_by_activity: dict[Any, list[dict[str, Any]]] = {}
     for event in events:
@@ -87,6 +95,32 @@ def directory(session: Session) -> dict[str, Any]:
         "events": events,
         "generated_at": utcnow().isoformat(),
     }
+
+
+def programme_pages(session: Session, licences: list[Licence]) -> dict[tuple[Any, str], str]:
+    """(partner, module) -> the path of the partner's public page of that programme.
+
+    One query across the licensed partners: their running programmes that take
+    applications (volunteers' or participants'); the oldest one of a module wins.
+    """
+    partners = {lic.partner_tenant_id: lic.partner.slug for lic in licences}
+    if not partners:
+        return {}
+    rows = session.execute(
+        select(Programme.tenant_id, Programme.module_key, Programme.id)
+        .where(
+            Programme.tenant_id.in_(partners),
+            Programme.retired_at.is_(None),
+            Programme.accepts_applications.is_(True)
+            | Programme.accepts_participant_applications.is_(True),
+        )
+        .order_by(Programme.created_at, Programme.id)
+    )
+    pages: dict[tuple[Any, str], str] = {}
+    for tenant_id, module_key, programme_id in rows:
+        path = f"/t/{partners[tenant_id]}/public/programmes/{programme_id}"
+        pages.setdefault((tenant_id, module_key), path)
+    return pages
 
 
 def published_events(session: Session, licences: list[Licence]) -> list[dict[str, Any]]:

@@ -58,3 +58,25 @@ def test_directory_lists_exactly_the_active_licences(
     assert [str(e["uid"]) for e in events] == [f"course-{course_id}@127.0.0.1:5000"]
     assert "Mieskaverit®" in str(events[0]["summary"])
     assert events[0].decoded("dtend") - events[0].decoded("dtstart") == timedelta(hours=15)
+
+
+def test_an_activity_links_to_the_partners_programme_page_with_its_forms(
+    client: FlaskClient, database: Database
+) -> None:
+    from tests.platform.primitives.support import make_programme
+
+    owner = make_model_owner(database)
+    model_id = make_programme_model(database, owner, name="Mieskaverit®")
+    partner = make_org(database)
+    make_licence(database, model_id, partner, status="active", area="Turku")
+    quiet = make_org(database)  # licensed, but takes no applications yet: no link
+    make_licence(database, model_id, quiet, status="active", area="Raisio")
+    programme_id = make_programme(database, partner, name="Mieskaverit Turku")
+
+    activities = {a["town"]: a for a in client.get("/directory.json").json["activities"]}
+    link = f"/t/{partner.slug}/public/programmes/{programme_id}"
+    assert activities["Turku"]["programme_page"] == link
+    assert activities["Raisio"]["programme_page"] is None
+    page = client.get("/directory?lang=fi", headers={"Accept": "text/html"}).text
+    assert f'href="{link}"' in page
+    assert client.get(f"{link}?lang=fi").status_code == 200  # the link leads to the forms
