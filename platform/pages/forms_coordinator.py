@@ -33,19 +33,6 @@ class BackgroundCheckForm(FlaskForm):
     extract_issued_on = DateField(_l("Issue date of the extract"), validators=[DataRequired()])
 
 
-class FactsForm(FlaskForm):
-    """Mieskaverit®: what the volunteer stated (the model takes adult men)."""
-
-    gender = SelectField(
-        _l("Gender"),
-        choices=[("man", _l("Man")), ("woman", _l("Woman")), ("other", _l("Other"))],
-    )
-    birth_year = IntegerField(
-        _l("Year of birth"), validators=[DataRequired(), NumberRange(min=1900, max=2100)]
-    )
-    adult_confirmed = BooleanField(_l("He is 18 or over"))
-
-
 class EnrolForm(FlaskForm):
     session_id = SelectField(_l("Training session"), choices=[], validate_choice=True)
 
