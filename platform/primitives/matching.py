@@ -23,6 +23,7 @@ volunteer only once the participant's side has accepted.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,13 +34,15 @@ from scipy.optimize import linear_sum_assignment
 from sqlalchemy import (
     Float,
     Integer,
+    Select,
     String,
     Text,
+    Uuid,
+    bindparam,
     case,
     cast,
     exists,
     func,
-    literal,
     literal_column,
     select,
 )
@@ -231,104 +234,61 @@ def load_candidates(
     left, and - for one participant - never offered to them before (a
     declined or closed pairing is not suggested again).
 
-    Tag lists never leave the database: for each tag of `vocabulary` the
-    query returns whether the volunteer's list has it (a substring search of
-    the list's JSON text for '"tag"'; tags are validated as [a-z0-9_-], so
-    the quotes delimit them exactly). Decoding 10,000 rows of JSON lists in Python cost
-    more than the whole time budget.
+    A volunteer has a tag when the JSON text of their list holds '"tag"'
+    (tags are validated as [a-z0-9_-], so the quotes delimit them exactly).
+    Without ranking, the database makes that test for each tag of
+    `vocabulary` and only booleans come back: decoding 10,000 rows of JSON
+    lists in Python cost more than the whole time budget.
 
     With `ranked_for` (one participant), `weights` and `top`, the database
     also computes each volunteer's score (`_sql_score`: the same weighted
-    mean as `combine`) and returns only the `top` best: moving 10,000 rows
-    into Python was most of the time of a suggestion, and the hard
-    eligibility rules are already in the WHERE clause. Python then scores
-    those few exactly again, with the explanation.
+    mean as `combine`) and returns only the `top` best, with their lists'
+    text; Python makes the same substring test on those few rows, scores
+    them exactly again and explains. Moving 10,000 rows into Python was
+    most of the time of a suggestion, and the hard eligibility rules are
+    already in the WHERE clause.
 
     The query runs on the session's connection rather than through the ORM,
     whose per-row work was the next largest cost. The ORM tenant filter does
     not apply there, so the tenant is stated explicitly (on PostgreSQL,
     row-level security binds this connection as well).
     """
-    tenant_id = context.current().tenant_id  # None matches nothing: fails closed
-    counts = (
-        select(Match.volunteer_id, func.count(Match.id).label("n"))
-        .where(Match.tenant_id == tenant_id, Match.status.in_(OPEN_MATCH_STATUSES))
-        .group_by(Match.volunteer_id)
-        .subquery("open_counts")
-    )
-    n_open = func.coalesce(counts.c.n, 0)
-    eligible = [
-        Volunteer.tenant_id == tenant_id,
-        Volunteer.programme_id == programme.id,
-        Volunteer.status.in_(MATCHABLE),
-        Volunteer.capacity > n_open,
-    ]
-    if programme.background_check_required:
-        eligible.append(Volunteer.check_recorded_at.is_not(None))
+    # Values only: the statement is shared by every call of the same shape.
+    params: dict[str, Any] = {
+        "tenant_id": context.current().tenant_id,  # None matches nothing: fails closed
+        "programme_id": programme.id,
+    }
     if participant_id is not None:
-        eligible.append(
-            ~exists().where(
-                Match.tenant_id == tenant_id,
-                Match.volunteer_id == Volunteer.id,
-                Match.participant_id == participant_id,
-            )
-        )
-    texts = {feature: cast(getattr(Volunteer, feature), Text) for feature in TAG_FEATURES}
-    dialect = db.get_bind().dialect.name
-    has_tag = _tag_tests(texts, vocabulary, dialect)
+        params["participant_id"] = participant_id
+    tags = [tag for feature in TAG_FEATURES for tag in vocabulary[feature]]
+    params.update((f"tag_{i}", _needle(tag)) for i, tag in enumerate(tags))
+    ranking = None
     if ranked_for is not None and top is not None:
-        # The database scores every eligible volunteer once (a LIMIT subquery,
-        # so each tag search runs once per row) and keeps the `top` best; the tag
-        # columns for Python are then computed for those rows only.
-        score = _sql_score(ranked_for, vocabulary, has_tag, n_open, weights or MatchWeights())
-        ranked = (
-            select(
-                Volunteer.id.label("id"),
-                n_open.label("n_open"),
-                score.label("coarse_score"),
-            )
-            .outerjoin(counts, counts.c.volunteer_id == Volunteer.id)
-            .where(*eligible)
-            .order_by(literal_column("coarse_score").desc(), Volunteer.id)
-            .limit(top)
-            .subquery("ranked")
-        )
-        # Narrow rows through the sort; the rest of each of the `top` rows
-        # is read back by primary key.
-        stmt = (
-            select(
-                cast(Volunteer.id, String),
-                Volunteer.name,
-                Volunteer.postcode,
-                Volunteer.capacity,
-                ranked.c.n_open,
-                *has_tag,
-            )
-            .join(ranked, ranked.c.id == Volunteer.id)
-            .where(Volunteer.tenant_id == tenant_id)
-            .order_by(ranked.c.coarse_score.desc(), Volunteer.id)
-        )
+        p_code = ranked_for.postcodes[0]
+        ranking = _Ranking(p_code.isdigit(), weights or MatchWeights(), top)
+        if ranking.postcode_known:
+            params["postcode"] = int(p_code)
+    shape = _Shape(
+        dialect=db.get_bind().dialect.name,
+        check_required=programme.background_check_required,
+        one_participant=participant_id is not None,
+        sizes=tuple(len(vocabulary[feature]) for feature in TAG_FEATURES),
+        ranking=ranking,
+    )
+    stmt = _candidates_query(shape)
+    rows = db.connection().execute(stmt, params).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(stmt.selected_columns)
+    membership: dict[str, np.ndarray] = {}
+    if ranking is not None:
+        for i, feature in enumerate(TAG_FEATURES, start=5):
+            membership[feature] = _membership(columns[i], vocabulary[feature])
     else:
-        stmt = (
-            select(
-                cast(Volunteer.id, String),
-                Volunteer.name,
-                Volunteer.postcode,
-                Volunteer.capacity,
-                n_open,
-                *has_tag,
-            )
-            .outerjoin(counts, counts.c.volunteer_id == Volunteer.id)
-            .where(*eligible)
-        )
-    rows = db.connection().execute(stmt).all()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (5 + len(has_tag))
-    tag_values = np.array(columns[5:], dtype=np.float32).reshape(len(has_tag), len(rows)).T
-    membership, start = {}, 0
-    for feature in TAG_FEATURES:
-        size = len(vocabulary[feature])
-        membership[feature] = tag_values[:, start : start + size]
-        start += size
+        tag_values = np.array(columns[5:], dtype=np.float32).reshape(len(tags), len(rows)).T
+        start = 0
+        for feature in TAG_FEATURES:
+            size = len(vocabulary[feature])
+            membership[feature] = tag_values[:, start : start + size]
+            start += size
     return Candidates(
         ids=list(columns[0]),
         names=list(columns[1]),
@@ -340,75 +300,213 @@ def load_candidates(
     )
 
 
-def _tag_tests(texts: dict[str, Any], vocabulary: dict[str, list[str]], dialect: str) -> list[Any]:
-    """Per tag of the vocabulary, in order: whether the JSON list's text holds it.
+@dataclass(frozen=True)
+class _Ranking:
+    """What a ranked candidates query's SQL depends on (see `_Shape`)."""
 
-    A plain substring search (`strpos`, SQLite's `instr`) rather than LIKE:
-    no pattern, no escaping, and on PostgreSQL about a third faster, which
+    postcode_known: bool
+    weights: MatchWeights
+    top: int
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Everything the candidates query's SQL text depends on.
+
+    The values (tenant, programme, participant, tags, postcode) are bound
+    parameters, so one statement serves every call of a shape. Building and
+    fingerprinting the statement anew took about 3 ms a suggestion (a few
+    hundred SQLAlchemy elements for a participant with a dozen tags); a
+    built statement is immutable and keeps its cache key. The tenant is a
+    parameter of each call, never part of the shape.
+    """
+
+    dialect: str
+    check_required: bool
+    one_participant: bool
+    sizes: tuple[int, ...]  # tags per feature, in TAG_FEATURES order
+    ranking: _Ranking | None
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates_query(shape: _Shape) -> Select[Any]:
+    """The candidates query of one shape; parameters as `load_candidates` binds them.
+
+    Columns: id (text), name, postcode, capacity, open matches, then per
+    feature the list's JSON text when ranked, else one boolean per tag.
+
+    The eligible rows are a subquery with OFFSET 0, which PostgreSQL's
+    planner does not merge into the outer query: each list is cast to text
+    once per row there. Merged, every tag test repeated the cast, an I/O
+    conversion (json has no binary cast to text): eleven casts a row for a
+    participant with eleven tags instead of three. Ranking scores in the
+    same pass as the eligibility test and keeps the `top` rows whole, rather
+    than ranking ids and reading the best rows back by key, which took a
+    second pass over the table with its row-level-security check on every
+    row; ids become text only after the LIMIT.
+    """
+    tenant_id = bindparam("tenant_id", type_=Uuid())
+    counts = (
+        select(Match.volunteer_id, func.count(Match.id).label("n"))
+        .where(Match.tenant_id == tenant_id, _among(Match.status, OPEN_MATCH_STATUSES))
+        .group_by(Match.volunteer_id)
+        .subquery("open_counts")
+    )
+    n_open = func.coalesce(counts.c.n, _int(0))
+    eligible = [
+        Volunteer.tenant_id == tenant_id,
+        Volunteer.programme_id == bindparam("programme_id", type_=Uuid()),
+        _among(Volunteer.status, MATCHABLE),
+        Volunteer.capacity > n_open,
+    ]
+    if shape.check_required:
+        eligible.append(Volunteer.check_recorded_at.is_not(None))
+    if shape.one_participant:
+        eligible.append(
+            ~exists().where(
+                Match.tenant_id == tenant_id,
+                Match.volunteer_id == Volunteer.id,
+                Match.participant_id == bindparam("participant_id", type_=Uuid()),
+            )
+        )
+    rows_of = (
+        select(
+            Volunteer.id.label("id"),
+            Volunteer.name.label("name"),
+            Volunteer.postcode.label("postcode"),
+            Volunteer.capacity.label("capacity"),
+            n_open.label("n_open"),
+            *(cast(getattr(Volunteer, f), Text).label(f) for f in TAG_FEATURES),
+        )
+        .outerjoin(counts, counts.c.volunteer_id == Volunteer.id)
+        .where(*eligible)
+        .offset(_int(0))  # not merged: see above
+        .subquery("eligible")
+    )
+    e = rows_of.c
+    texts = [e[feature] for feature in TAG_FEATURES]
+    has_tag = _tag_tests(texts, shape.sizes, shape.dialect)
+    if shape.ranking is None:
+        return select(cast(e.id, String), e.name, e.postcode, e.capacity, e.n_open, *has_tag)
+    score = _sql_score(shape.ranking, shape.sizes, has_tag, e.postcode, e.capacity, e.n_open)
+    best = (
+        select(e.id, e.name, e.postcode, e.capacity, e.n_open, *texts, score.label("score"))
+        .order_by(score.desc(), e.id)
+        .limit(_int(shape.ranking.top))
+        .subquery("best")
+    )
+    b = best.c
+    # Ordered again (a subquery's order is not promised): numpy's ties keep it.
+    return select(
+        cast(b.id, String), b.name, b.postcode, b.capacity, b.n_open, *(b[f] for f in TAG_FEATURES)
+    ).order_by(b.score.desc(), b.id)
+
+
+def _needle(tag: str) -> str:
+    """What a JSON list's text holds when the list has `tag`."""
+    return f'"{tag}"'
+
+
+def _membership(texts: Sequence[str | None], tags: list[str]) -> np.ndarray:
+    """rows x tags, 1.0 where the JSON list's text holds the tag: the test `_tag_tests` makes."""
+    needles = [_needle(tag) for tag in tags]
+    return np.array(
+        [[needle in (text or "") for needle in needles] for text in texts], dtype=np.float32
+    ).reshape(len(texts), len(tags))
+
+
+def _tag_tests(texts: list[Any], sizes: tuple[int, ...], dialect: str) -> list[Any]:
+    """Per tag, feature by feature: whether the feature's JSON text holds it.
+
+    The tags are the parameters tag_0, tag_1, ... (`_needle` of each tag of
+    the vocabulary, in order); `sizes` says how many each feature has. A
+    plain substring search (`strpos`; SQLite's `instr`) rather than LIKE: no
+    pattern, no escaping, and on PostgreSQL about a third faster, which
     matters at 10,000 rows times every tag of the participant.
     """
-    search = {"postgresql": func.strpos, "sqlite": func.instr}.get(dialect)
-    if search is None:
-        return [
-            texts[feature].contains(f'"{tag}"', autoescape=True)
-            for feature in TAG_FEATURES
-            for tag in vocabulary[feature]
-        ]
-    return [
-        search(texts[feature], literal(f'"{tag}"', String)) > 0
-        for feature in TAG_FEATURES
-        for tag in vocabulary[feature]
-    ]
+    search = func.strpos if dialect == "postgresql" else func.instr
+    tests, i = [], 0
+    for text, size in zip(texts, sizes, strict=True):
+        for _ in range(size):
+            tests.append(search(text, bindparam(f"tag_{i}", type_=String())) > _int(0))
+            i += 1
+    return tests
 
 
 def _sql_score(
-    one: People,
-    vocabulary: dict[str, list[str]],
+    ranking: _Ranking,
+    sizes: tuple[int, ...],
     has_tag: list[Any],
+    postcode: Any,
+    capacity: Any,
     n_open: Any,
-    weights: MatchWeights,
 ) -> Any:
     """One participant's score of each volunteer as a SQL expression (as `combine` does it).
 
-    Portable (SQLite and PostgreSQL): postcodes are five digits or empty
+    `postcode`, `capacity` and `n_open` are the volunteer's columns in the
+    query; the participant's postcode is the parameter `postcode`. Portable
+    (SQLite and PostgreSQL): postcodes are five digits or empty
     (`clean_profile`), so a length check guards the cast; an unknown
     postcode on either side gives distance 0, as NaN does in numpy.
     """
+    weights = ranking.weights
     w = weights.vector()
     w = w / w.sum()
-    p_code = one.postcodes[0]
-    if p_code.isdigit():
-        difference = cast(func.abs(cast(Volunteer.postcode, Integer) - int(p_code)), Float)
+    if ranking.postcode_known:
+        participant_postcode = bindparam("postcode", type_=Integer())
+        difference = cast(func.abs(cast(postcode, Integer) - participant_postcode), Float)
         distance: Any = case(
-            (func.length(Volunteer.postcode) != 5, 0.0),
-            (difference >= weights.distance_scale, 0.0),
-            else_=1.0 - difference / weights.distance_scale,
+            (func.length(postcode) != _int(5), _float(0.0)),
+            (difference >= _float(weights.distance_scale), _float(0.0)),
+            else_=_float(1.0) - difference / _float(weights.distance_scale),
         )
     else:
-        distance = literal(0.0)
-    terms = [distance * float(w[0])]
+        distance = _float(0.0)
+    terms = [distance * _float(w[0])]
     start = 0
-    for i, feature in enumerate(TAG_FEATURES, start=1):
-        size = len(vocabulary[feature])
+    for i, size in enumerate(sizes, start=1):
         if size:
-            shared = sum(
-                (case((tag, 1.0), else_=0.0) for tag in has_tag[start : start + size]),
-                literal(0.0),
-            )
-            terms.append(shared * (float(w[i]) / size))
+            ones = [
+                case((tag, _float(1.0)), else_=_float(0.0)) for tag in has_tag[start : start + size]
+            ]
+            shared = sum(ones[1:], ones[0])
+            terms.append(shared * _float(w[i] / size))
         start += size
     # Floats, not numerics: PostgreSQL's numeric division is the slower one.
-    free = cast(Volunteer.capacity - n_open, Float) / cast(Volunteer.capacity, Float)
-    terms.append(free * float(w[4]))
+    free = cast(capacity - n_open, Float) / cast(capacity, Float)
+    terms.append(free * _float(w[4]))
     return sum(terms[1:], terms[0])
+
+
+# Constants of a cached statement are written into its SQL rather than bound:
+# a prepared statement's generic plan then folds them, where a parameter is
+# fetched again for every row (dozens per row in the score).
+
+
+def _int(value: int) -> Any:
+    return literal_column(str(int(value)), Integer)
+
+
+def _among(column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (values)` with the values written into the SQL (see above)."""
+    return column.in_(bindparam(None, list(values), expanding=True, literal_execute=True))
+
+
+def _float(value: float) -> Any:
+    # Cast: a bare 0.5 is a numeric on PostgreSQL, and sums of numerics are
+    # both slower and rounded differently from numpy's floats.
+    return cast(literal_column(repr(float(value))), Float)
 
 
 # ---------------------------------------------------------------------------
 # Suggestions for one participant
 
 
-# How many volunteers the database's ranking hands to Python at least.
-PRE_RANKED = 200
+# How many volunteers the database's ranking hands to Python at least. The
+# two scores differ only by rounding (numpy's shares are float32, some 1e-8),
+# so the margin over `limit` only has to absorb a near tie at the cut; each
+# row more is read, sent and scored again (200 cost about 2 ms more than 50).
+PRE_RANKED = 50
 
 ELIGIBILITY_RULES = (
     "same_programme",
@@ -452,7 +550,7 @@ def suggest(
         weights=weights,
         # The database ranks; a margin over `limit` absorbs any rounding
         # difference between SQL and numpy at the cut.
-        top=max(limit * 20, PRE_RANKED),
+        top=max(limit * 5, PRE_RANKED),
     )
     factors = factor_matrices(one, volunteers, weights)[:, 0, :]
     scores = combine(factors[:, None, :], weights)[0]
