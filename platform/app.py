@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(blueprint)
     rest = api.init_api(app)
     app.before_request(auth.check_path_objects)
+    app.after_request(auth.check_session_before_answering)
     # Read-only mode (unpaid subscription, issue 10): the one check every write
     # of a signed-in person passes, API and pages alike; runs after the 404s.
     from tukiverkko.tenants.billing import api as billing_api

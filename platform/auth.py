@@ -17,8 +17,15 @@ from flask import current_app, g, request, session
 
 from tukiverkko.platform import audit, context
 from tukiverkko.platform.db import get_database
-from tukiverkko.platform.errors import Forbidden, NotFound, Unauthorized
-from tukiverkko.platform.identity.service import Principal, load_principal
+from tukiverkko.platform.errors import Forbidden, NotFound, Unauthorized, problem_response
+from tukiverkko.platform.identity.service import (
+    Principal,
+    fetch_principal,
+    load_principal,
+    principal_from_claims,
+    same_standing,
+    take_current_profile,
+)
 from tukiverkko.platform.identity.tokens import decode_access_token
 from tukiverkko.platform.permissions import Permission, allows
 
@@ -49,6 +56,12 @@ def _resolve() -> Principal | None:
         if claims is None:
             return None
         session_id, tenant_id, user_id = claims.session_id, claims.tenant_id, claims.user_id
+        if claims.identity is not None:
+            claimed = principal_from_claims(user_id, tenant_id, session_id, claims.identity)
+            if claimed is not None:
+                # No transaction of its own: the request's first one checks it.
+                context.check_session_in_transaction(_session_check(claimed))
+                return claimed
     elif WEB_SESSION_KEY in session and not request.path.startswith("/api/"):
         # Cookies authenticate pages only: the API takes bearer tokens, so a
         # cross-site request cannot ride on a browser's cookie.
@@ -64,6 +77,53 @@ def _resolve() -> Principal | None:
     if principal is None or (user_id is not None and principal.user_id != user_id):
         return None
     return principal
+
+
+def _session_check(claimed: Principal) -> context.SessionCheck:
+    """The check that `claimed` (from an access token) is still signed in as the token says.
+
+    Run by the request's first transaction of the claimed tenant, before its
+    first statement: the session must be live (not signed out or expired,
+    user active, tenant active) and the user's role and tenant as the token
+    says; otherwise the request fails with 401 and nothing is read or written
+    (a client refreshes its token and gets the new role). So a sign-out, a
+    suspension or a role change takes effect on the next request, as when the
+    principal was loaded in a transaction of its own. Name, email and language
+    may change while a token lives: the principal takes the current ones.
+    """
+
+    def check(connection: Any) -> bool:
+        ctx = context.current()
+        if not ctx.cross_tenant and ctx.tenant_id != claimed.tenant_id:
+            return False  # another tenant's transaction (a public lookup): check in the next
+        current = fetch_principal(connection, claimed.session_id)
+        if current is None or not same_standing(current, claimed):
+            context.check_session_in_transaction(None)  # answered: no second check
+            raise Unauthorized(
+                "Your session has ended or your account has changed. Sign in again.",
+                code="session_outdated",
+                headers={"WWW-Authenticate": 'Bearer realm="tukiverkko", error="invalid_token"'},
+            )
+        take_current_profile(claimed, current)
+        return True
+
+    return check
+
+
+def check_session_before_answering(response: Any) -> Any:
+    """after_request: a request that opened no transaction still has its session checked.
+
+    Without it, a signed-out token could still read what needs no database
+    (its own claims). Rare: nearly every request reads or writes something.
+    """
+    if context.pending_session_check() is None:
+        return response
+    try:
+        with get_database().unit_of_work() as db:
+            db.connection()  # begins the transaction, which runs the check
+    except Unauthorized as error:
+        return problem_response(error.status, error.code, error.detail, error.errors, error.headers)
+    return response
 
 
 def require_principal() -> Principal:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,13 @@ class Context:
 
 # Context is a frozen dataclass: sharing the default instance is safe.
 _current: ContextVar[Context] = ContextVar("tukiverkko_context", default=Context())  # noqa: B039
+
+# A check the next database transaction of this request runs first (see
+# `db.py`, `auth.py`): it returns True once done, False to wait for a later one.
+SessionCheck = Callable[[Any], bool]
+_session_check: ContextVar[SessionCheck | None] = ContextVar(
+    "tukiverkko_session_check", default=None
+)
 
 
 def current() -> Context:
@@ -86,5 +94,16 @@ def set_tenant(tenant_id: uuid.UUID | None) -> None:
     _current.set(Context(request_id=prev.request_id, tenant_id=tenant_id))
 
 
+def check_session_in_transaction(check: SessionCheck | None) -> None:
+    """Have the next transaction run `check` on its connection before anything else."""
+    _session_check.set(check)
+
+
+def pending_session_check() -> SessionCheck | None:
+    """The check the next transaction must run, if any."""
+    return _session_check.get()
+
+
 def reset() -> None:
     _current.set(Context())
+    _session_check.set(None)

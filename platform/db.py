@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Uuid,
     create_engine,
     event,
+    exc,
     text,
 )
 from sqlalchemy.orm import (
@@ -163,19 +165,23 @@ def _stamp_tenant(session: Session, flush_context: Any, instances: Any) -> None:
 
 @event.listens_for(TenantSession, "after_begin")
 def _set_database_tenant(session: Session, transaction: Any, connection: Any) -> None:
-    if connection.dialect.name != "postgresql":
-        return
     ctx = context.current()
-    connection.execute(
-        text(
-            "SELECT set_config('app.tenant_id', :tenant, true),"
-            " set_config('app.cross_tenant', :cross, true)"
-        ),
-        {
-            "tenant": str(ctx.tenant_id) if ctx.tenant_id else "",
-            "cross": "on" if ctx.cross_tenant else "off",
-        },
-    )
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                "SELECT set_config('app.tenant_id', :tenant, true),"
+                " set_config('app.cross_tenant', :cross, true)"
+            ),
+            {
+                "tenant": str(ctx.tenant_id) if ctx.tenant_id else "",
+                "cross": "on" if ctx.cross_tenant else "off",
+            },
+        )
+    # The signed-in session is checked in the request's own transaction (the
+    # tenant bound first, so row-level security applies to the check too).
+    check = context.pending_session_check()
+    if check is not None and check(connection):
+        context.check_session_in_transaction(None)
 
 
 def tenant_rls_sql(table: str) -> list[str]:
@@ -201,9 +207,9 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if ":memory:" in url:
             kwargs["poolclass"] = NullPool
-    else:
-        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        _ping_idle_connections(engine)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")
@@ -216,6 +222,36 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+# A pooled connection idle this long is pinged before use: the database may
+# have restarted or a proxy dropped it. Busy connections are not pinged -
+# a ping on every checkout (`pool_pre_ping`) cost a round trip per
+# transaction, a tenth of a short request; a connection broken while busy
+# fails that one request, and SQLAlchemy then renews the whole pool.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _remember_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get("checked_in_at")
+        if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_PING_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as error:
+            # The pool drops this connection and checks out another (SQLAlchemy's protocol).
+            raise exc.DisconnectionError(str(error)) from error
 
 
 class Database:

@@ -742,9 +742,7 @@ def partner_figures_many(session: Session, licences: list[Licence]) -> list[dict
     if ids:
         for licence_id, count in session.execute(
             select(LicenceCondition.licence_id, func.count(LicenceCondition.id))
-            .where(
-                LicenceCondition.licence_id.in_(ids), LicenceCondition.satisfied_at.is_not(None)
-            )
+            .where(LicenceCondition.licence_id.in_(ids), LicenceCondition.satisfied_at.is_not(None))
             .group_by(LicenceCondition.licence_id)
         ):
             met[licence_id] = int(count)

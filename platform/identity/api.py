@@ -19,8 +19,10 @@ from tukiverkko.platform.identity import emails
 from tukiverkko.platform.identity.models import TokenPurpose, User, UserStatus
 from tukiverkko.platform.identity.passwords import verify_password
 from tukiverkko.platform.identity.service import (
+    Principal,
     consume_link_token,
     find_user_by_email,
+    identity_claims,
     issue_link_token,
     load_principal,
     revoke_session,
@@ -104,10 +106,12 @@ class InvitationAccept(ma.Schema):
 INVALID_CREDENTIALS = "The email address or the password is wrong."
 
 
-def _tokens(signed: SignedIn, refresh_token: str) -> dict[str, Any]:
+def _tokens(principal: Principal, refresh_token: str) -> dict[str, Any]:
     settings = current_app.config["TUKIVERKKO_SETTINGS"]
     lifetime = settings.access_token_minutes * 60
-    claims = AccessClaims(signed.user_id, signed.tenant_id, signed.session_id)
+    claims = AccessClaims(
+        principal.user_id, principal.tenant_id, principal.session_id, identity_claims(principal)
+    )
     return {
         "access_token": issue_access_token(settings.secret_key, claims, lifetime),
         "token_type": "Bearer",
@@ -143,7 +147,11 @@ class Token(MethodView):
                 )
             raise Unauthorized(INVALID_CREDENTIALS, code="invalid_credentials")
         assert outcome.refresh_token is not None
-        return _tokens(outcome, outcome.refresh_token)
+        with context.bind(tenant_id=outcome.tenant_id), get_database().unit_of_work() as db:
+            principal = load_principal(db, outcome.session_id)
+        if principal is None:  # suspended between the two transactions
+            raise Unauthorized(INVALID_CREDENTIALS, code="invalid_credentials")
+        return _tokens(principal, outcome.refresh_token)
 
 
 @blp.route("/refresh")
@@ -168,10 +176,7 @@ class Refresh(MethodView):
             principal = load_principal(db, auth.id)
             if principal is None:
                 raise invalid
-            signed = SignedIn(
-                principal.user_id, principal.tenant_id, auth.id, new_token, principal.language
-            )
-        return _tokens(signed, new_token)
+        return _tokens(principal, new_token)
 
 
 @blp.route("/logout")

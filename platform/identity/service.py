@@ -6,11 +6,13 @@ every rule is testable without a request.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tukiverkko.platform import audit
@@ -199,41 +201,116 @@ def start_session(
     return auth, refresh
 
 
-def load_principal(
-    session: Session, session_id: uuid.UUID, now: datetime | None = None
-) -> Principal | None:
-    """The principal of a live session, or None when it, its user or its tenant is not.
-
-    One query; checked on every authenticated request, so revoking a session,
-    disabling a user or suspending a tenant takes effect on the next request.
-    """
-    now = now or utcnow()
-    row = session.execute(
-        select(AuthSession, User, Tenant)
+@functools.cache
+def _principal_statement() -> Select[Any]:
+    # Built once: constructing the statement cost more than running it.
+    return (
+        select(
+            User.id, Tenant.id, Tenant.slug, Tenant.kind, User.role, User.name, User.email,
+            User.language,
+        )
+        .select_from(AuthSession)
         .join(User, User.id == AuthSession.user_id)
         .join(Tenant, Tenant.id == AuthSession.tenant_id)
         .where(
-            AuthSession.id == session_id,
+            AuthSession.id == bindparam("session_id"),
             AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
+            AuthSession.expires_at > bindparam("now"),
             User.status == UserStatus.ACTIVE,
             Tenant.status == TenantStatus.ACTIVE,
         )
-    ).first()
+    )  # fmt: skip
+
+
+def fetch_principal(
+    db: Session | Connection, session_id: uuid.UUID, now: datetime | None = None
+) -> Principal | None:
+    """The principal of a live session, or None when it, its user or its tenant is not.
+
+    One query, on a session or a bare connection (the request's session check
+    runs inside the transaction's first moments, on its connection). Columns,
+    not entities: this runs on every signed-in request, and loading three ORM
+    objects cost several times the query itself.
+    """
+    params = {"session_id": session_id, "now": now or utcnow()}
+    row = db.execute(_principal_statement(), params).first()
     if row is None:
         return None
-    auth, user, tenant = row
+    user_id, tenant_id, slug, kind, role, name, email, language = row
     return Principal(
-        user_id=user.id,
-        tenant_id=tenant.id,
-        tenant_slug=tenant.slug,
-        tenant_kind=tenant.kind,
-        role=user.role,
-        name=user.name,
-        email=user.email,
-        language=user.language,
-        session_id=auth.id,
+        user_id=user_id,
+        tenant_id=tenant_id,
+        tenant_slug=slug,
+        tenant_kind=TenantKind(kind),
+        role=Role(role),
+        name=name,
+        email=email,
+        language=language,
+        session_id=session_id,
     )
+
+
+def load_principal(
+    session: Session, session_id: uuid.UUID, now: datetime | None = None
+) -> Principal | None:
+    """The principal of a live session (see `fetch_principal`).
+
+    Checked on every authenticated request, so revoking a session, disabling
+    a user or suspending a tenant takes effect on the next request.
+    """
+    return fetch_principal(session, session_id, now)
+
+
+def same_standing(current: Principal, claimed: Principal) -> bool:
+    """Whether `claimed` has the rights `current` has: same user, session, tenant and role."""
+    return (current.user_id, current.session_id, current.tenant_id, current.tenant_kind,
+            current.tenant_slug, current.role) == (
+        claimed.user_id, claimed.session_id, claimed.tenant_id, claimed.tenant_kind,
+        claimed.tenant_slug, claimed.role,
+    )  # fmt: skip
+
+
+def take_current_profile(principal: Principal, current: Principal) -> None:
+    """Give `principal` the current name, email and language, in place.
+
+    In place, because the request's code already holds the object: what it
+    reads from then on is current. Only these three fields change, and only
+    here (the dataclass stays frozen for everyone else).
+    """
+    for field in ("name", "email", "language"):
+        object.__setattr__(principal, field, getattr(current, field))
+
+
+def identity_claims(principal: Principal) -> dict[str, str]:
+    """What an access token says of its holder (`tokens.IDENTITY_CLAIMS`)."""
+    return {
+        "role": principal.role.value,
+        "tkind": principal.tenant_kind.value,
+        "tslug": principal.tenant_slug,
+        "name": principal.name,
+        "email": principal.email,
+        "lang": principal.language,
+    }
+
+
+def principal_from_claims(
+    user_id: uuid.UUID, tenant_id: uuid.UUID, session_id: uuid.UUID, identity: dict[str, str]
+) -> Principal | None:
+    """The principal an access token describes, or None if its claims are not ours."""
+    try:
+        return Principal(
+            user_id=user_id,
+            tenant_id=tenant_id,
+            tenant_slug=identity["tslug"],
+            tenant_kind=TenantKind(identity["tkind"]),
+            role=Role(identity["role"]),
+            name=identity["name"],
+            email=identity["email"],
+            language=identity["lang"],
+            session_id=session_id,
+        )
+    except (KeyError, ValueError):
+        return None
 
 
 def rotate_refresh_token(

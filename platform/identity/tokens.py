@@ -24,6 +24,14 @@ class AccessClaims:
     user_id: uuid.UUID
     tenant_id: uuid.UUID
     session_id: uuid.UUID
+    # Who the holder was when the token was issued (role, tenant slug and kind,
+    # name, email, language), so that a request need not load it; every
+    # request still checks it against the database (`platform/auth.py`).
+    # Empty in tokens of releases before it was added.
+    identity: dict[str, str] | None = None
+
+
+IDENTITY_CLAIMS = ("role", "tkind", "tslug", "name", "email", "lang")
 
 
 def _signing_key(secret_key: str) -> OctKey:
@@ -40,6 +48,7 @@ def issue_access_token(secret_key: str, claims: AccessClaims, lifetime_seconds: 
         "sub": str(claims.user_id),
         "tid": str(claims.tenant_id),
         "sid": str(claims.session_id),
+        **(claims.identity or {}),
         "iat": now,
         "exp": now + lifetime_seconds,
     }
@@ -57,10 +66,12 @@ def decode_access_token(secret_key: str, token: str) -> AccessClaims | None:
         )
         registry.validate(token_obj.claims)
         claims = token_obj.claims
+        identity = {k: claims[k] for k in IDENTITY_CLAIMS if isinstance(claims.get(k), str)}
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             tenant_id=uuid.UUID(claims["tid"]),
             session_id=uuid.UUID(claims["sid"]),
+            identity=identity if len(identity) == len(IDENTITY_CLAIMS) else None,
         )
     except (JoseError, KeyError, ValueError, TypeError):
         return None

@@ -120,9 +120,7 @@ def _year_start(year: int) -> datetime:
 
 
 @register_partner_count("trained_volunteers_this_year")
-def trained_volunteers_this_year(
-    session: Session, licences: list[Licence]
-) -> dict[uuid.UUID, int]:
+def trained_volunteers_this_year(session: Session, licences: list[Licence]) -> dict[uuid.UUID, int]:
     """Volunteers who completed the programme's training in this calendar year (Finland)."""
     year = today().year
     lp = _licence_programmes([licence.id for licence in licences])

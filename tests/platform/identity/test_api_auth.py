@@ -240,3 +240,86 @@ def test_same_email_in_two_organisations_is_two_accounts(
         listed = client.get("/api/v1/users", headers=token_for(client, org, Role.TENANT_ADMIN))
         ids += [u["id"] for u in listed.json["items"] if u["email"] == "sama@example.fi"]
     assert len(set(ids)) == 2
+
+
+def test_a_role_changed_behind_a_token_is_not_trusted(
+    client: FlaskClient, database: Database
+) -> None:
+    """The token says who its holder was; each request checks it against the database."""
+    from sqlalchemy import update
+
+    from tukiverkko.platform.identity.models import User
+
+    org = make_org(database)
+    coordinator = token_for(client, org, Role.COORDINATOR)
+    assert client.get("/api/v1/volunteers", headers=coordinator).status_code == 200
+    # Demoted without the sessions being ended (the role endpoint ends them too).
+    with context.bind(tenant_id=org.id), database.unit_of_work() as db:
+        db.execute(
+            update(User).where(User.id == org.people[Role.COORDINATOR]).values(role=Role.VOLUNTEER)
+        )
+    old = client.get("/api/v1/volunteers", headers=coordinator)
+    assert old.status_code == 401 and old.json["code"] == "session_outdated"
+    assert "Bearer" in old.headers["WWW-Authenticate"]
+    again = token_for(client, org, Role.COORDINATOR)  # same email: now a volunteer
+    assert client.get("/api/v1/auth/me", headers=again).json["role"] == "volunteer"
+
+
+def test_a_changed_language_and_name_apply_to_the_token_in_hand(
+    client: FlaskClient, database: Database
+) -> None:
+    org = make_org(database)
+    me = org.people[Role.VOLUNTEER]
+    headers = token_for(client, org, Role.VOLUNTEER)
+    edited = client.patch(
+        f"/api/v1/users/{me}", json={"language": "sv", "name": "Ny Namn"}, headers=headers
+    )
+    assert edited.status_code == 200
+    after = client.get("/api/v1/auth/me", headers=headers)
+    assert after.status_code == 200
+    assert (after.json["language"], after.json["name"]) == ("sv", "Ny Namn")
+
+
+def test_tokens_without_identity_claims_still_work(client: FlaskClient, database: Database) -> None:
+    """Tokens of the previous release (no role in them) are checked the old way."""
+    from flask import current_app
+
+    from tukiverkko.platform.identity.tokens import (
+        AccessClaims,
+        decode_access_token,
+        issue_access_token,
+    )
+
+    org = make_org(database)
+    raw = token_for(client, org, Role.COORDINATOR)["Authorization"][7:]
+    with client.application.app_context():
+        secret = current_app.config["TUKIVERKKO_SETTINGS"].secret_key
+    claims = decode_access_token(secret, raw)
+    assert claims is not None and claims.identity is not None
+    assert claims.identity["role"] == "coordinator"
+    bare = AccessClaims(claims.user_id, claims.tenant_id, claims.session_id)
+    old = {"Authorization": f"Bearer {issue_access_token(secret, bare, 600)}"}
+    assert client.get("/api/v1/volunteers", headers=old).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=old).status_code == 204
+    assert client.get("/api/v1/volunteers", headers=old).status_code == 401
+
+
+def test_a_request_that_reads_nothing_still_checks_the_session(
+    app: Flask, client: FlaskClient, database: Database
+) -> None:
+    from tukiverkko.platform.auth import require_principal
+
+    @app.get("/api/v1/test-whoami")
+    def whoami() -> dict[str, str]:
+        return {"role": require_principal().role.value}  # no database access at all
+
+    org = make_org(database)
+    tokens = _token(client, org.slug, org.emails[Role.COORDINATOR], PASSWORD).json
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/api/v1/test-whoami", headers=headers).json == {"role": "coordinator"}
+    other = token_for(client, org, Role.COORDINATOR)  # a second session, to sign out with
+    assert other != headers
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    refused = client.get("/api/v1/test-whoami", headers=headers)
+    assert refused.status_code == 401 and refused.json["code"] == "session_outdated"
+    assert client.get("/api/v1/test-whoami", headers=other).status_code == 200
