@@ -99,6 +99,20 @@ def on_starting(server: Any) -> None:
             entry.unlink(missing_ok=True)
 
 
+def post_worker_init(worker: Any) -> None:
+    """Keep the loaded application out of the garbage collector's way.
+
+    The app is some 300,000 long-lived objects (mappers, schemas, catalogues,
+    the OpenAPI spec); every older-generation collection walked them all
+    again, a tenth of a worker's time under load. Frozen, they are never
+    scanned; what requests allocate is collected as before.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """Tell prometheus_client a worker is gone, so its live gauges stop being reported."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

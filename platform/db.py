@@ -184,16 +184,23 @@ def _set_database_tenant(session: Session, transaction: Any, connection: Any) ->
         context.check_session_in_transaction(None)
 
 
+# The row-level security predicate of every tenant-owned table. Each setting is
+# read in a sub-select, which PostgreSQL evaluates once per query (an InitPlan)
+# rather than once per row: scans of thousands of rows (matching suggestions)
+# were a sixth slower with the bare function calls. Same meaning either way.
+TENANT_RLS_PREDICATE = (
+    "((SELECT current_setting('app.cross_tenant', true)) = 'on'"
+    " OR tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))"
+)
+
+
 def tenant_rls_sql(table: str) -> list[str]:
     """Statements that put a tenant-owned table under row-level security.
 
     Migrations call this for every table that has a `tenant_id` column; a
     test fails when one is missed.
     """
-    predicate = (
-        "(current_setting('app.cross_tenant', true) = 'on'"
-        " OR tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)"
-    )
+    predicate = TENANT_RLS_PREDICATE
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"CREATE POLICY tenant_isolation ON {table} USING {predicate} WITH CHECK {predicate}",

@@ -5,6 +5,7 @@
 - Several workers with PROMETHEUS_MULTIPROC_DIR: /metrics adds up every worker's
   requests, and a stale file of an earlier run is cleared at start-up.
 - gunicorn's own log lines are JSON.
+- Each worker has frozen the loaded app for the garbage collector.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 # The real app plus two test-only routes: one that takes its time (and says when
 # it started, so the test signals mid-request), one that names its worker.
 SLOW_APP = """
+import gc
 import os
 import time
 from pathlib import Path
@@ -49,6 +51,11 @@ def slow():
     Path(os.environ["SLOW_STARTED"]).touch()
     time.sleep(float(request.args.get("seconds", "2")))
     return {"pid": os.getpid(), "finished": True}
+
+
+@app.get("/gc")
+def garbage_collector():
+    return {"frozen": gc.get_freeze_count()}
 """
 
 
@@ -131,6 +138,9 @@ def test_sigterm_finishes_the_request_in_hand_then_the_master_exits(
     server = start_gunicorn(tmp_path)
     gunicorn_factory.append(server)
     server.wait_until_serving()
+    # post_worker_init froze the loaded app out of the garbage collector's scans.
+    status, body = server.request("/gc")
+    assert status == 200 and json.loads(body)["frozen"] > 100_000
 
     result: dict[str, object] = {}
 

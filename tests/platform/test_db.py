@@ -40,8 +40,19 @@ def test_every_tenant_owned_table_is_filtered_and_has_a_policy(settings: Setting
                 )
             )
         )
+        per_row = set(
+            conn.scalars(
+                text(
+                    "SELECT tablename FROM pg_policies WHERE policyname = 'tenant_isolation'"
+                    " AND (qual NOT LIKE '%SELECT current_setting(''app.cross_tenant''%'"
+                    " OR qual NOT LIKE '%SELECT (NULLIF(current_setting(''app.tenant_id''%')"
+                )
+            )
+        )
     engine.dispose()
     assert tenant_owned <= protected, f"no row-level security on {tenant_owned - protected}"
+    # Migration 0014: every policy reads the settings once per query, not once per row.
+    assert per_row == set(), f"policies still read the settings per row: {per_row}"
 
 
 def test_orm_filter_reads_only_the_current_tenant(database: Database) -> None:
