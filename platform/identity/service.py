@@ -287,8 +287,6 @@ def identity_claims(principal: Principal) -> dict[str, str]:
         "role": principal.role.value,
         "tkind": principal.tenant_kind.value,
         "tslug": principal.tenant_slug,
-        "name": principal.name,
-        "email": principal.email,
         "lang": principal.language,
     }
 
@@ -296,7 +294,13 @@ def identity_claims(principal: Principal) -> dict[str, str]:
 def principal_from_claims(
     user_id: uuid.UUID, tenant_id: uuid.UUID, session_id: uuid.UUID, identity: dict[str, str]
 ) -> Principal | None:
-    """The principal an access token describes, or None if its claims are not ours."""
+    """The principal an access token describes, or None if its claims are not ours.
+
+    Name and email are not in tokens (a bearer token travels in every request
+    and may end up in a proxy's log): they stay empty until the request's
+    first transaction has checked the session and filled them in
+    (`take_current_profile`). No code reads them before that.
+    """
     try:
         return Principal(
             user_id=user_id,
@@ -304,8 +308,8 @@ def principal_from_claims(
             tenant_slug=identity["tslug"],
             tenant_kind=TenantKind(identity["tkind"]),
             role=Role(identity["role"]),
-            name=identity["name"],
-            email=identity["email"],
+            name="",
+            email="",
             language=identity["lang"],
             session_id=session_id,
         )

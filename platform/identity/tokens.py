@@ -25,13 +25,13 @@ class AccessClaims:
     tenant_id: uuid.UUID
     session_id: uuid.UUID
     # Who the holder was when the token was issued (role, tenant slug and kind,
-    # name, email, language), so that a request need not load it; every
+    # language; no name or email), so that a request need not load it; every
     # request still checks it against the database (`platform/auth.py`).
     # Empty in tokens of releases before it was added.
     identity: dict[str, str] | None = None
 
 
-IDENTITY_CLAIMS = ("role", "tkind", "tslug", "name", "email", "lang")
+IDENTITY_CLAIMS = ("role", "tkind", "tslug", "lang")
 
 
 def _signing_key(secret_key: str) -> OctKey:

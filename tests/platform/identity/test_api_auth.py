@@ -297,6 +297,14 @@ def test_tokens_without_identity_claims_still_work(client: FlaskClient, database
     claims = decode_access_token(secret, raw)
     assert claims is not None and claims.identity is not None
     assert claims.identity["role"] == "coordinator"
+    # No name or email in a token that travels in every request.
+    import base64
+    import json
+
+    payload = raw.split(".")[1]
+    body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert org.emails[Role.COORDINATOR] not in json.dumps(body)
+    assert "email" not in body and "name" not in body
     bare = AccessClaims(claims.user_id, claims.tenant_id, claims.session_id)
     old = {"Authorization": f"Bearer {issue_access_token(secret, bare, 600)}"}
     assert client.get("/api/v1/volunteers", headers=old).status_code == 200
