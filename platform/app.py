@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         i18n,
         logs,
         metrics,
+        read_cache,
         security,
         storage,
         web,
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     security.init_request_hooks(app)
     metrics.init_metrics(app)  # right after the request id, so it times (almost) everything
+    # Before every other request hook: a cached answer needs none of them.
+    read_cache.init_read_cache(app, app.extensions["tukiverkko.db"])
     i18n.init_i18n(app)
     errors.register_error_handlers(app)
     app.register_blueprint(health.blp)

@@ -105,6 +105,9 @@ def _session_check(claimed: Principal) -> context.SessionCheck:
                 headers={"WWW-Authenticate": 'Bearer realm="tukiverkko", error="invalid_token"'},
             )
         take_current_profile(claimed, current)
+        scope = context.read_scope()
+        if scope is not None:
+            scope.session_expires_at = current.session_expires_at
         return True
 
     return check

@@ -104,6 +104,39 @@ def pending_session_check() -> SessionCheck | None:
     return _session_check.get()
 
 
+@dataclass
+class ReadScope:
+    """What one request's statements touched, watched while it may be kept in the read cache.
+
+    A response may be kept only if every statement ran for `tenant_id` (or
+    for no tenant, on shared tables) and none wrote (`platform/read_cache.py`).
+    """
+
+    tenant_id: uuid.UUID
+    # A statement ran for another tenant or across tenants.
+    foreign: bool = False
+    # A statement wrote something.
+    wrote: bool = False
+    # When the signed-in session ends by itself (set by the session check).
+    session_expires_at: Any = None
+
+
+_read_scope: ContextVar[ReadScope | None] = ContextVar("tukiverkko_read_scope", default=None)
+
+
+def watch_reads(tenant_id: uuid.UUID) -> ReadScope:
+    """Start watching this request's statements (see `ReadScope`)."""
+    scope = ReadScope(tenant_id=tenant_id)
+    _read_scope.set(scope)
+    return scope
+
+
+def read_scope() -> ReadScope | None:
+    """The watched scope of this request, if any."""
+    return _read_scope.get()
+
+
 def reset() -> None:
     _current.set(Context())
     _session_check.set(None)
+    _read_scope.set(None)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
+import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -50,6 +53,8 @@ from sqlalchemy.pool import NullPool
 from tukiverkko.platform import context
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -261,6 +266,102 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise exc.DisconnectionError(str(error)) from error
 
 
+# -- committed writes -------------------------------------------------------------------
+#
+# Every statement is sorted as it runs: a read, or a write to one tenant's rows,
+# or a write to shared rows (or across tenants). Once a connection that wrote
+# goes back to the pool after its transaction committed, the database's write
+# listeners hear which scopes changed; the read cache (`platform/read_cache.py`)
+# drops what it kept for them. Told after the commit, never before: a reader
+# that starts in between reads the new rows.
+
+# The scope of a write that another tenant's reads may see: shared tables,
+# statements across tenants or with no tenant, anything not parsed.
+GLOBAL_SCOPE = "global"
+_READ_HEADS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "EXPLAIN", "VALUES")
+_WRITE_VERB = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+_WRITTEN_TABLE = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE
+)
+_PENDING = "tukiverkko.writes_pending"
+_COMMITTED = "tukiverkko.writes_committed"
+WriteListener = Callable[[set[str]], None]
+
+
+def is_read(statement: str) -> bool:
+    """Whether a SQL statement only reads (a `WITH` query that writes is a write)."""
+    head = statement.lstrip()[:10].upper()
+    if head.startswith("WITH"):
+        return _WRITE_VERB.search(statement) is None
+    return head.startswith(_READ_HEADS)
+
+
+@functools.cache
+def _tenant_owned_tables(table_count: int) -> frozenset[str]:
+    # Keyed by the number of tables: modules' tables join the metadata as they are imported.
+    return frozenset(
+        mapper.local_table.name  # type: ignore[union-attr]
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TenantOwned)
+    )
+
+
+def write_scope(statement: str, ctx: context.Context) -> str:
+    """Whose reads a write statement may change: the context's tenant or `GLOBAL_SCOPE`."""
+    if ctx.cross_tenant or ctx.tenant_id is None:
+        return GLOBAL_SCOPE
+    match = _WRITTEN_TABLE.match(statement)
+    owned = _tenant_owned_tables(len(Base.metadata.tables))
+    if match is None or match.group(1).lower() not in owned:
+        return GLOBAL_SCOPE
+    return str(ctx.tenant_id)
+
+
+def _track_writes(engine: Engine, listeners: list[WriteListener]) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sort_statement(
+        conn: Any, _cursor: Any, statement: str, _params: Any, _ctx: Any, _many: bool
+    ) -> None:
+        ctx = context.current()
+        scope = context.read_scope()
+        if scope is not None and (
+            ctx.cross_tenant or (ctx.tenant_id is not None and ctx.tenant_id != scope.tenant_id)
+        ):
+            scope.foreign = True
+        if is_read(statement):
+            return
+        if scope is not None:
+            scope.wrote = True
+        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        conn.info.setdefault(_COMMITTED if autocommit else _PENDING, set()).add(
+            write_scope(statement, ctx)
+        )
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn: Any) -> None:
+        pending = conn.info.pop(_PENDING, None)
+        if pending:
+            conn.info.setdefault(_COMMITTED, set()).update(pending)
+
+    @event.listens_for(engine, "rollback")
+    def _rolled_back(conn: Any) -> None:
+        conn.info.pop(_PENDING, None)
+
+    @event.listens_for(engine, "checkin")
+    def _tell_listeners(_dbapi_conn: Any, record: Any) -> None:
+        if record is None:
+            return
+        record.info.pop(_PENDING, None)  # never committed
+        committed = record.info.pop(_COMMITTED, None)
+        if not committed:
+            return
+        for listener in listeners:
+            try:
+                listener(committed)
+            except Exception:  # a listener's failure must not break the pool
+                log.exception("write listener failed", extra={"scopes": sorted(committed)})
+
+
 class Database:
     """The engine and session factory of one app."""
 
@@ -270,6 +371,12 @@ class Database:
             bind=self.engine, class_=TenantSession, expire_on_commit=False
         )
         self._pid = os.getpid()
+        self._write_listeners: list[WriteListener] = []
+        _track_writes(self.engine, self._write_listeners)
+
+    def add_write_listener(self, listener: WriteListener) -> None:
+        """Call `listener(scopes)` after each commit that wrote (scopes: tenant ids, "global")."""
+        self._write_listeners.append(listener)
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Session]:

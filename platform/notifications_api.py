@@ -17,6 +17,7 @@ from tukiverkko.platform.errors import Conflict, ValidationFailed
 from tukiverkko.platform.identity.service import Principal
 from tukiverkko.platform.notifications import Channel, Notification
 from tukiverkko.platform.pagination import PageArgs, page_schema, paginate
+from tukiverkko.platform.read_cache import cached_read
 
 blp = Blueprint(
     "notifications", __name__, url_prefix="/notifications", description="One's own notifications"
@@ -77,6 +78,7 @@ def _present(notification: Notification, language: str) -> dict[str, Any]:
 
 @blp.route("")
 class Inbox(MethodView):
+    @cached_read
     @blp.arguments(InboxArgs, location="query")
     @blp.response(200, NotificationPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

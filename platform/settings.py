@@ -37,6 +37,9 @@ class Settings:
     # PostgreSQL role the application connects as; migrations grant it DML.
     database_app_role: str = ""
     redis_url: str = ""
+    # Opted-in API lists are answered from Redis until a write could change
+    # them, each kept at most this long; 0 turns it off (platform/read_cache.py).
+    read_cache_seconds: int = 60
     # "inprocess" runs jobs right after the transaction commits; "rq" queues them.
     job_backend: str = "inprocess"
     # A job that claimed an outbox message holds it this long; a worker killed

@@ -64,6 +64,8 @@ class Principal:
     email: str
     language: str
     session_id: uuid.UUID
+    # When the session ends by itself (as read by the session check; None from token claims).
+    session_expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,7 @@ def _principal_statement() -> Select[Any]:
     return (
         select(
             User.id, Tenant.id, Tenant.slug, Tenant.kind, User.role, User.name, User.email,
-            User.language,
+            User.language, AuthSession.expires_at,
         )
         .select_from(AuthSession)
         .join(User, User.id == AuthSession.user_id)
@@ -236,7 +238,7 @@ def fetch_principal(
     row = db.execute(_principal_statement(), params).first()
     if row is None:
         return None
-    user_id, tenant_id, slug, kind, role, name, email, language = row
+    user_id, tenant_id, slug, kind, role, name, email, language, expires_at = row
     return Principal(
         user_id=user_id,
         tenant_id=tenant_id,
@@ -247,6 +249,7 @@ def fetch_principal(
         email=email,
         language=language,
         session_id=session_id,
+        session_expires_at=expires_at,
     )
 
 

@@ -68,6 +68,7 @@ from tukiverkko.platform.primitives.models import (
     Volunteer,
     VolunteerStatus,
 )
+from tukiverkko.platform.read_cache import cached_read
 
 programmes_blp = Blueprint(
     "programmes", __name__, url_prefix="/programmes", description="Programmes and their settings"
@@ -438,6 +439,7 @@ def _volunteer_with_programme(db: Session, volunteer_id: uuid.UUID) -> tuple[Vol
 
 @volunteers_blp.route("")
 class Volunteers(MethodView):
+    @cached_read
     @volunteers_blp.arguments(VolunteerListArgs, location="query")
     @volunteers_blp.response(200, VolunteerPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -1382,6 +1384,7 @@ def _match_visible(db: Session, principal: Principal, match_id: uuid.UUID) -> bo
 
 @matches_blp.route("")
 class Matches(MethodView):
+    @cached_read
     @matches_blp.arguments(MatchListArgs, location="query")
     @matches_blp.response(200, MatchPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

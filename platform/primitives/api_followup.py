@@ -61,6 +61,7 @@ from tukiverkko.platform.primitives.models_followup import (
     SupervisionSession,
     VolunteerHours,
 )
+from tukiverkko.platform.read_cache import cached_read
 
 followup_blp = Blueprint(
     "followup",
@@ -285,6 +286,7 @@ class BelowCadenceList(MethodView):
 
 @followup_blp.route("/matches/<uuid:match_id>/meetings")
 class Meetings(MethodView):
+    @cached_read
     @followup_blp.arguments(PageArgs, location="query")
     @followup_blp.response(200, MeetingPage)
     def get(self, args: dict[str, Any], match_id: uuid.UUID) -> dict[str, Any]:

@@ -4,7 +4,7 @@
   master exits by itself (cleanly) afterwards.
 - Several workers with PROMETHEUS_MULTIPROC_DIR: /metrics adds up every worker's
   requests, and a stale file of an earlier run is cleared at start-up.
-- gunicorn's own log lines are JSON.
+- gunicorn's own log lines are JSON, and each request is logged once (by the app).
 - Each worker has frozen the loaded app for the garbage collector.
 """
 
@@ -135,7 +135,7 @@ def gunicorn_factory(tmp_path: Path) -> Iterator[list[Gunicorn]]:
 def test_sigterm_finishes_the_request_in_hand_then_the_master_exits(
     tmp_path: Path, gunicorn_factory: list[Gunicorn]
 ) -> None:
-    server = start_gunicorn(tmp_path)
+    server = start_gunicorn(tmp_path, TUKIVERKKO_LOG_LEVEL="INFO")  # the app's request lines
     gunicorn_factory.append(server)
     server.wait_until_serving()
     # post_worker_init froze the loaded app out of the garbage collector's scans.
@@ -172,6 +172,9 @@ def test_sigterm_finishes_the_request_in_hand_then_the_master_exits(
     gunicorn_lines = [json.loads(line) for line in lines if '"gunicorn.error"' in line]
     assert any("Listening at" in entry["msg"] for entry in gunicorn_lines), lines
     assert any("Handling signal: term" in entry["msg"] for entry in gunicorn_lines), lines
+    # Each request is logged once, by the app; gunicorn's access log stays off.
+    assert not [line for line in lines if "gunicorn.access" in line or '"GET /slow' in line], lines
+    assert [line for line in lines if "/slow" in line and '"tukiverkko.' in line], lines
 
 
 @pytest.mark.slow
