@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import redis
 from flask import Flask
 
 from tests.support.services import RedisServer
@@ -62,6 +63,9 @@ def test_rq_worker_process_runs_the_job_with_tenant_and_request_id(
     settings = replace(
         app.config["TUKIVERKKO_SETTINGS"], job_backend="rq", redis_url=redis_server.url
     )
+    # Jobs other tests left in this process's Redis would run in the burst too (and may wait
+    # on services those tests have stopped): start from an empty queue.
+    redis.Redis.from_url(redis_server.url).flushdb()
     producer = create_app(settings)
     tenant = uuid.uuid4()
     with producer.app_context(), context.bind(request_id="req-rq-0001", tenant_id=tenant):
