@@ -26,6 +26,8 @@ def init_i18n(app: Flask) -> None:
 
     @app.after_request
     def _remember_language(response):  # type: ignore[no-untyped-def]
+        if b"lang=" not in request.query_string:
+            return response  # most requests: no need to parse the query
         chosen = request.args.get("lang")
         if chosen in LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
             response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="Lax")

@@ -57,3 +57,9 @@ def configure_logging(level: str = "INFO", json_format: bool = True) -> None:
         )
     root.addHandler(handler)
     root.setLevel(level)
+    # No line shows where it was logged from, nor the thread or process: skip
+    # collecting them (the logging HOWTO's "Optimization").
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

@@ -26,12 +26,14 @@ look local, so forwarded requests are refused).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from prometheus_client import (
@@ -92,6 +94,16 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+@functools.lru_cache(maxsize=4096)
+def _request_series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency series of one label set, looked up once.
+
+    Routes are URL rules and statuses a few dozen, so the label sets are bounded.
+    """
+    labels = {"method": method, "route": route, "status": str(status)}
+    return REQUESTS.labels(**labels), LATENCY.labels(**labels)
+
+
 # -- request hooks ----------------------------------------------------------------------
 
 
@@ -106,14 +118,14 @@ def init_metrics(app: Flask) -> None:
     def _observe(response: Response) -> Response:
         started = g.get("metrics_started")
         rule = request.url_rule
-        labels = {
-            "method": request.method,
-            "route": rule.rule if rule is not None else UNMATCHED_ROUTE,
-            "status": str(response.status_code),
-        }
-        REQUESTS.labels(**labels).inc()
+        count, latency = _request_series(
+            request.method,
+            rule.rule if rule is not None else UNMATCHED_ROUTE,
+            response.status_code,
+        )
+        count.inc()
         if started is not None:
-            LATENCY.labels(**labels).observe(time.perf_counter() - started)
+            latency.observe(time.perf_counter() - started)
         return response
 
     app.register_blueprint(blp)

@@ -29,6 +29,9 @@ What makes a kept response stale, and how it is dropped:
   unreachable. Such a process retries the versions it owes and serves
   nothing from the cache until it has set them.
 
+A hit reads only the two versions from Redis when this process holds a copy
+of the body (`LocalCopies`, at most `LOCAL_COPIES_BYTES`), else the body too.
+
 The cache needs Redis (`TUKIVERKKO_REDIS_URL`): versions must be shared by
 every web and worker process. Without it every request reads the database.
 
@@ -40,8 +43,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -69,6 +75,8 @@ REDIS_TIMEOUT_SECONDS = 0.5
 # After Redis failed, reads skip the cache this long before trying it again.
 RETRY_AFTER_FAILURE_SECONDS = 5.0
 HEADER = "X-Read-Cache"
+# Room for each process's copies of kept bodies (`LocalCopies`).
+LOCAL_COPIES_BYTES = 32 * 1024 * 1024
 
 READS = Counter(
     "tukiverkko_read_cache_requests",
@@ -102,6 +110,11 @@ class ReadCache:
         )
         self.seconds = seconds
         # Scopes written whose new version could not be set yet.
+        self._copies = LocalCopies(LOCAL_COPIES_BYTES)
+        # This process's own connection for the MGET of every lookup (`_mget`).
+        self._conn: Any = None
+        self._conn_pid = 0
+        self._conn_lock = threading.Lock()
         self._owed: set[str] = set()
         self._failed_at = 0.0
 
@@ -142,32 +155,122 @@ class ReadCache:
             return None, None
         if not self._pay_owed():
             return None, None
-        names = [_version_key(GLOBAL_SCOPE), _version_key(str(tenant_id))]
+        tags = self._current_versions(tenant_id)
+        if tags is None:
+            return None, None
+        head = b" ".join(tags)
+        body = self._copies.get(key, head)
+        if body is not None:
+            return body, tags
         try:
-            global_version, tenant_version, entry = self.redis.mget([*names, key])
-            if global_version is None or tenant_version is None:
-                entry = None
-                for name in names:  # first use, or expired: a fresh version
-                    self.redis.set(name, uuid.uuid4().hex, ex=VERSION_SECONDS, nx=True)
-                global_version, tenant_version = self.redis.mget(names)
+            entry = self.redis.get(key)
         except redis.RedisError as error:
             self._failed(error, "cannot read")
             return None, None
+        if entry is None:
+            return None, tags
+        entry_head, _, body = entry.partition(b"\n")
+        entry_tags, _, until = entry_head.rpartition(b" ")
+        if entry_tags != head:
+            return None, tags
+        self._copies.put(key, head, float(until), body)
+        return body, tags
+
+    def _current_versions(self, tenant_id: uuid.UUID) -> Tags | None:
+        """The shared and the tenant's versions now (set afresh if expired), None if unreachable."""
+        names = [_version_key(GLOBAL_SCOPE), _version_key(str(tenant_id))]
+        try:
+            global_version, tenant_version = self._mget(names)
+            if global_version is None or tenant_version is None:
+                for name in names:  # first use, or expired: a fresh version
+                    self.redis.set(name, uuid.uuid4().hex, ex=VERSION_SECONDS, nx=True)
+                global_version, tenant_version = self._mget(names)
+        except redis.RedisError as error:
+            self._failed(error, "cannot read")
+            return None
         if global_version is None or tenant_version is None:
-            return None, None
-        tags = (global_version, tenant_version)
-        if entry is not None:
-            head, _, body = entry.partition(b"\n")
-            if head == b" ".join(tags):
-                return body, tags
-        return None, tags
+            return None
+        return global_version, tenant_version
+
+    def _mget(self, names: list[str]) -> list[bytes | None]:
+        """MGET over this process's own connection, opened at first use.
+
+        Every lookup is one MGET; the client's pool and retry layers around it
+        cost a seventh of a hit. A kept connection that Redis has closed (it
+        restarted) is replaced by a new one for the same lookup; after any other
+        error the next lookup (after `RETRY_AFTER_FAILURE_SECONDS`) opens one.
+        """
+        with self._conn_lock:
+            reused = self._conn is not None and self._conn_pid == os.getpid()
+            if not reused:  # new, or inherited across a fork
+                self._conn = self.redis.connection_pool.make_connection()
+                self._conn_pid = os.getpid()
+            try:
+                self._conn.send_command("MGET", *names)
+                return self._conn.read_response()  # type: ignore[no-any-return]
+            except BaseException as error:
+                self._conn.disconnect()
+                self._conn = None
+                if not (reused and isinstance(error, redis.ConnectionError)):
+                    raise
+        return self._mget(names)  # once more, on a new connection
 
     def store(self, key: str, tags: Tags, body: bytes, seconds: int) -> None:
         """Keep `body` under `key` for `seconds`, tagged with the versions it was read at."""
+        head = b" ".join(tags)
+        until = time.time() + seconds
         try:
-            self.redis.set(key, b" ".join(tags) + b"\n" + body, ex=seconds)
+            self.redis.set(key, b"%s %.3f\n%s" % (head, until, body), ex=seconds)
         except redis.RedisError as error:
             self._failed(error, "cannot keep a response")
+            return
+        self._copies.put(key, head, until, body)
+
+
+class LocalCopies:
+    """This process's copies of kept bodies, so that a hit reads only the versions from Redis.
+
+    Lists are kilobytes, versions a few bytes: fetching the body from Redis
+    for every hit cost half the hit. A copy is served only with the versions
+    it was kept at, both read from Redis for this very request, and never
+    after its entry in Redis expired. Least recently used copies go first
+    once they hold `max_bytes`.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[str, tuple[bytes, float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()  # gthread workers share the instance
+
+    def get(self, key: str, head: bytes) -> bytes | None:
+        """The copy of `key` kept at versions `head`, if it is there and not expired."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            kept_head, until, body = found
+            if kept_head != head or until <= time.time():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return body
+
+    def put(self, key: str, head: bytes, until: float, body: bytes) -> None:
+        """Keep a copy of `body` (not if it alone would take an eighth of the room)."""
+        if len(body) * 8 > self.max_bytes:
+            return
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = (head, until, body)
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        found = self._entries.pop(key, None)
+        if found is not None:
+            self._bytes -= len(found[2])
 
 
 # -- the app's hooks ---------------------------------------------------------------------

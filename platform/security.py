@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 from tukiverkko.platform import context
 
@@ -20,7 +23,31 @@ CSP = (
 )
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without their cost to requests that carry no cookie.
+
+    Flask builds the cookie signer on every request, cookie or not; API calls
+    with a bearer token paid for it on every call. Here the signer is built once
+    per secret key, and a request without the cookie gets an empty session at once.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = app.extensions.get("tukiverkko.session_signer")
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            app.extensions["tukiverkko.session_signer"] = cached
+        return cached[1]
+
+
 def init_request_hooks(app: Flask) -> None:
+    app.session_interface = CookieSessions()
+
     @app.before_request
     def _start_request() -> None:
         incoming = request.headers.get("X-Request-Id", "")

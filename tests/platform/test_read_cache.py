@@ -340,3 +340,56 @@ def test_the_token_check_still_refuses_an_expired_token() -> None:
     time.sleep(1.1)
     assert decode_access_token("secret", token) is None
     assert decode_access_token("another-secret", token) is None
+
+
+def test_another_web_process_serves_what_one_kept_and_hears_its_writes(
+    cached_app: Flask, client: FlaskClient, database: Database
+) -> None:
+    """Two processes share the answers and the versions through Redis (each its own copies)."""
+    second = create_app(cached_app.config["TUKIVERKKO_SETTINGS"])
+    try:
+        other = second.test_client()
+        org, programme_id = _org_with_volunteers(database)
+        coordinator = token_for(client, org, Role.COORDINATOR)
+        kept = _read_twice(client, VOLUNTEERS, coordinator)
+        from_redis = other.get(VOLUNTEERS, headers=coordinator)
+        assert from_redis.headers[read_cache.HEADER] == "hit"
+        assert from_redis.json == kept.json
+        # A write in the second process: the first one's copy is not served any more.
+        second_db: Database = second.extensions["tukiverkko.db"]
+        new_id = make_volunteer(second_db, org, programme_id)
+        after = client.get(VOLUNTEERS, headers=coordinator)
+        assert after.headers[read_cache.HEADER] == "miss"
+        assert str(new_id) in {i["id"] for i in after.json["items"]}
+    finally:
+        second.extensions["tukiverkko.db"].dispose()
+
+
+def test_nothing_is_served_after_its_time(settings: Settings, redis_server: RedisServer) -> None:
+    app = create_app(replace(settings, redis_url=redis_server.url, read_cache_seconds=1))
+    try:
+        client = app.test_client()
+        org, _ = _org_with_volunteers(app.extensions["tukiverkko.db"])
+        headers = token_for(client, org, Role.COORDINATOR)
+        _read_twice(client, VOLUNTEERS, headers)
+        time.sleep(1.2)
+        assert client.get(VOLUNTEERS, headers=headers).headers[read_cache.HEADER] == "miss"
+    finally:
+        app.extensions["tukiverkko.db"].dispose()
+
+
+def test_local_copies_keep_to_their_room_and_versions() -> None:
+    copies = read_cache.LocalCopies(max_bytes=800)
+    later = time.time() + 60
+    copies.put("a", b"v1", later, b"x" * 90)
+    assert copies.get("a", b"v1") == b"x" * 90
+    assert copies.get("a", b"v2") is None  # another version: dropped
+    assert copies.get("a", b"v1") is None
+    copies.put("too-big", b"v1", later, b"x" * 101)  # over an eighth of the room
+    assert copies.get("too-big", b"v1") is None
+    for n in range(10):  # 900 bytes: the least recently used goes
+        copies.put(f"k{n}", b"v1", later, b"y" * 90)
+    assert copies.get("k0", b"v1") is None
+    assert copies.get("k9", b"v1") == b"y" * 90
+    copies.put("old", b"v1", time.time() - 1, b"z")
+    assert copies.get("old", b"v1") is None
