@@ -16,9 +16,7 @@ from sqlalchemy import event, update
 
 from tests.factories import Org, make_org, token_for
 from tests.platform.primitives.support import (
-    activate_match,
-    in_tenant,
-    make_participant,
+    make_active_match,
     make_programme,
     make_volunteer,
 )
@@ -137,22 +135,9 @@ def test_a_write_through_the_api_drops_what_was_kept(
 
 
 def test_a_logged_meeting_shows_at_once(client: FlaskClient, database: Database) -> None:
-    from tukiverkko.platform.primitives import matching
-    from tukiverkko.platform.primitives.models import Participant, Programme, Volunteer
-
     org = make_org(database)
     programme_id = make_programme(database, org)
-    volunteer_id = make_volunteer(database, org, programme_id, approved=True, linked=True)
-    participant_id = make_participant(database, org, programme_id)
-    with in_tenant(database, org) as db:
-        programme = db.get(Programme, programme_id)
-        participant = db.get(Participant, participant_id)
-        found = db.get(Volunteer, volunteer_id)
-        assert programme and participant and found
-        match_id = matching.propose(
-            db, programme, participant, found, actor_id=org.people[Role.COORDINATOR]
-        ).id
-    activate_match(database, org, match_id, days_ago=10)
+    match_id = make_active_match(database, org, programme_id, days_ago=10, linked=True)
     volunteer = token_for(client, org, Role.VOLUNTEER)
     url = f"/api/v1/follow-up/matches/{match_id}/meetings"
     assert _read_twice(client, url, volunteer).json["items"] == []

@@ -123,6 +123,32 @@ def activate_match(database: Database, org: Org, match_id: uuid.UUID, *, days_ag
         match.volunteer_accepted_at = match.participant_accepted_at = match.activated_at = at
 
 
+def make_active_match(
+    database: Database,
+    org: Org,
+    programme_id: uuid.UUID,
+    *,
+    days_ago: int,
+    linked: bool = False,
+) -> uuid.UUID:
+    """An active match of a new approved volunteer (`linked`: to the org's volunteer account)."""
+    from tukiverkko.platform.primitives import matching
+    from tukiverkko.platform.primitives.models import Participant, Programme
+
+    volunteer_id = make_volunteer(database, org, programme_id, approved=True, linked=linked)
+    participant_id = make_participant(database, org, programme_id)
+    with in_tenant(database, org) as db:
+        programme = db.get(Programme, programme_id)
+        participant = db.get(Participant, participant_id)
+        volunteer = db.get(Volunteer, volunteer_id)
+        assert programme and participant and volunteer
+        match_id = matching.propose(
+            db, programme, participant, volunteer, actor_id=org.people[Role.COORDINATOR]
+        ).id
+    activate_match(database, org, match_id, days_ago=days_ago)
+    return match_id
+
+
 def make_followup_objects(
     database: Database,
     org: Org,

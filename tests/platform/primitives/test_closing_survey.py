@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.factories import Org, make_org, token_for
 from tests.platform.primitives.support import (
-    activate_match,
     in_tenant,
+    make_active_match,
     make_participant,
     make_programme,
     make_volunteer,
@@ -45,21 +45,6 @@ def _form(database: Database, org: Org, *, anonymous: bool) -> uuid.UUID:
         return form.id
 
 
-def _active_match(database: Database, org: Org, programme_id: uuid.UUID) -> uuid.UUID:
-    volunteer_id = make_volunteer(database, org, programme_id, approved=True, linked=True)
-    participant_id = make_participant(database, org, programme_id)
-    with in_tenant(database, org) as db:
-        programme = db.get(Programme, programme_id)
-        participant = db.get(Participant, participant_id)
-        volunteer = db.get(Volunteer, volunteer_id)
-        assert programme and participant and volunteer
-        match_id = matching.propose(
-            db, programme, participant, volunteer, actor_id=org.people[Role.COORDINATOR]
-        ).id
-    activate_match(database, org, match_id, days_ago=100)
-    return match_id
-
-
 def _close(database: Database, org: Org, match_id: uuid.UUID) -> None:
     with in_tenant(database, org) as db:
         match = db.get(Match, match_id)
@@ -86,8 +71,8 @@ def test_closing_a_match_offers_the_survey_and_the_answer_is_linked_to_the_match
     form_id = _form(database, org, anonymous=False)
     _designate(database, org, programme_id, form_id)
     first, second = (
-        _active_match(database, org, programme_id),
-        _active_match(database, org, programme_id),
+        make_active_match(database, org, programme_id, days_ago=100, linked=True),
+        make_active_match(database, org, programme_id, days_ago=100, linked=True),
     )
     _close(database, org, first)
     _close(database, org, second)
@@ -115,7 +100,7 @@ def test_an_anonymous_closing_survey_says_only_that_it_was_answered(database: Da
     org = make_org(database)
     programme_id = make_programme(database, org)
     _designate(database, org, programme_id, _form(database, org, anonymous=True))
-    match_id = _active_match(database, org, programme_id)
+    match_id = make_active_match(database, org, programme_id, days_ago=100, linked=True)
     _close(database, org, match_id)
     with in_tenant(database, org) as db:
         (offer,) = db.scalars(select(ClosingSurveyOffer)).all()
@@ -130,7 +115,9 @@ def test_no_survey_without_a_designated_form_or_for_a_match_that_never_started(
 ) -> None:
     org = make_org(database)
     programme_id = make_programme(database, org)
-    _close(database, org, _active_match(database, org, programme_id))  # nothing designated
+    _close(
+        database, org, make_active_match(database, org, programme_id, days_ago=100, linked=True)
+    )  # nothing designated
     _designate(database, org, programme_id, _form(database, org, anonymous=False))
     volunteer_id = make_volunteer(database, org, programme_id, approved=True)
     participant_id = make_participant(database, org, programme_id)
@@ -177,7 +164,7 @@ def test_api_designate_offer_answer_and_the_coordinators_view(
     assert client.put(url, json={"form_id": str(form_id)}, headers=volunteer).status_code == 403
     set_ = client.put(url, json={"form_id": str(form_id)}, headers=coordinator)
     assert set_.status_code == 200 and set_.json["closing_survey_form_id"] == str(form_id)
-    match_id = _active_match(database, org, programme_id)
+    match_id = make_active_match(database, org, programme_id, days_ago=100, linked=True)
     closed = client.post(
         f"/api/v1/matches/{match_id}/close", json={"reason": "moved"}, headers=coordinator
     )

@@ -12,11 +12,9 @@ from sqlalchemy import select
 
 from tests.factories import Org, make_org, token_for
 from tests.platform.primitives.support import (
-    activate_match,
     in_tenant,
-    make_participant,
+    make_active_match,
     make_programme,
-    make_volunteer,
 )
 from tukiverkko.platform import context
 from tukiverkko.platform.db import Database, utcnow
@@ -24,31 +22,8 @@ from tukiverkko.platform.errors import Problem
 from tukiverkko.platform.identity.models import Role
 from tukiverkko.platform.notifications import Notification
 from tukiverkko.platform.primitives import followup, matching
-from tukiverkko.platform.primitives.models import Match, Participant, Programme, Volunteer
+from tukiverkko.platform.primitives.models import Match, Programme, Volunteer
 from tukiverkko.platform.primitives.models_followup import MeetingKind, MeetingLog
-
-
-def _match(
-    database: Database,
-    org: Org,
-    programme_id: uuid.UUID,
-    *,
-    days_ago: int,
-    linked: bool = False,
-) -> uuid.UUID:
-    """An active match that started `days_ago` days ago."""
-    volunteer_id = make_volunteer(database, org, programme_id, approved=True, linked=linked)
-    participant_id = make_participant(database, org, programme_id)
-    with in_tenant(database, org) as db:
-        programme = db.get(Programme, programme_id)
-        participant = db.get(Participant, participant_id)
-        volunteer = db.get(Volunteer, volunteer_id)
-        assert programme and participant and volunteer
-        match_id = matching.propose(
-            db, programme, participant, volunteer, actor_id=org.people[Role.COORDINATOR]
-        ).id
-    activate_match(database, org, match_id, days_ago=days_ago)
-    return match_id
 
 
 def _log(database: Database, org: Org, match_id: uuid.UUID, days_ago: int) -> MeetingLog:
@@ -71,7 +46,7 @@ def test_meetings_are_logged_only_for_an_active_match_and_a_plausible_day(
 ) -> None:
     org = make_org(database)
     programme_id = make_programme(database, org)
-    match_id = _match(database, org, programme_id, days_ago=40)
+    match_id = make_active_match(database, org, programme_id, days_ago=40)
     log = _log(database, org, match_id, days_ago=3)
     assert log.kind == MeetingKind.OUTING and log.minutes == 60
     for days_ago, code in ((-1, "invalid_log_date"), (41, "invalid_log_date")):
@@ -92,17 +67,17 @@ def test_below_cadence_lists_oldest_silence_first_and_pages_by_keyset(database: 
     org = make_org(database)
     programme_id = make_programme(database, org)  # 2-4 meetings a month
     relaxed = make_programme(database, org, meetings_per_month_min=0)
-    silent_long = _match(database, org, programme_id, days_ago=90)
+    silent_long = make_active_match(database, org, programme_id, days_ago=90)
     _log(database, org, silent_long, days_ago=60)
-    once_recently = _match(database, org, programme_id, days_ago=90)
+    once_recently = make_active_match(database, org, programme_id, days_ago=90)
     _log(database, org, once_recently, days_ago=5)
-    on_track = _match(database, org, programme_id, days_ago=90)
+    on_track = make_active_match(database, org, programme_id, days_ago=90)
     _log(database, org, on_track, days_ago=5)
     _log(database, org, on_track, days_ago=12)
-    never_met = _match(database, org, programme_id, days_ago=20)  # past the 14-day grace
-    young = _match(database, org, programme_id, days_ago=5)  # within the grace
-    _match(database, org, relaxed, days_ago=90)  # expects nothing
-    withdrawn = _match(database, org, programme_id, days_ago=90)
+    never_met = make_active_match(database, org, programme_id, days_ago=20)  # past the 14-day grace
+    young = make_active_match(database, org, programme_id, days_ago=5)  # within the grace
+    make_active_match(database, org, relaxed, days_ago=90)  # expects nothing
+    withdrawn = make_active_match(database, org, programme_id, days_ago=90)
     for days in (2, 3):
         log = _log(database, org, withdrawn, days_ago=days)
         if days == 3:
@@ -137,8 +112,8 @@ def test_daily_task_warns_coordinators_once_a_day(app: Flask, database: Database
 
     assert DAILY_TASKS["cadence_warnings"] is followup.send_cadence_warnings
     org, calm = make_org(database), make_org(database)
-    _match(database, org, make_programme(database, org), days_ago=60)
-    _match(database, calm, make_programme(database, calm), days_ago=3)
+    make_active_match(database, org, make_programme(database, org), days_ago=60)
+    make_active_match(database, calm, make_programme(database, calm), days_ago=3)
     with app.app_context():
         assert followup.send_cadence_warnings() == 1
         assert followup.send_cadence_warnings() == 0  # same day: nothing new
@@ -152,8 +127,8 @@ def test_api_volunteer_logs_own_meetings_and_hours_coordinator_follows_up(
 ) -> None:
     org = make_org(database)
     programme_id = make_programme(database, org)
-    match_id = _match(database, org, programme_id, days_ago=60, linked=True)
-    other_match = _match(database, org, programme_id, days_ago=60)
+    match_id = make_active_match(database, org, programme_id, days_ago=60, linked=True)
+    other_match = make_active_match(database, org, programme_id, days_ago=60)
     volunteer = token_for(client, org, Role.VOLUNTEER)
     coordinator = token_for(client, org, Role.COORDINATOR)
     today = utcnow().date()
