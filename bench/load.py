@@ -242,7 +242,9 @@ def seed(database: Database) -> dict[str, Any]:
     org = make_org(database, "kuormitus")
     programme_id = make_programme(database, org)
     # The first 20 are one person's records (the org's volunteer account): she logs meetings.
-    volunteers = [make_volunteer(database, org, programme_id, approved=True, capacity=3,
+    # Capacity 8: the other 40 can take all 280 proposals of the run (at 3, proposals past the
+    # 120th were rightly refused with 409 once the app was fast enough to make them).
+    volunteers = [make_volunteer(database, org, programme_id, approved=True, capacity=8,
                                  linked=i < 20)
                   for i in range(60)]  # fmt: skip
     participants = [make_participant(database, org, programme_id, name=f"Lapsi {i}")
