@@ -35,7 +35,7 @@ from tukiverkko.modules.mens_peer_groups.models import PhoneShift, ShiftSignup, 
 from tukiverkko.platform.db import get_database, get_or_404, utcnow
 from tukiverkko.platform.errors import NotFound, Problem
 from tukiverkko.platform.identity.service import Principal
-from tukiverkko.platform.pages.common import problem_text, register_filters
+from tukiverkko.platform.pages.common import register_filters
 from tukiverkko.platform.pages.forms_volunteer import ActionForm
 from tukiverkko.platform.pages.frame import (
     FORM_NOT_VALID,
@@ -46,6 +46,7 @@ from tukiverkko.platform.pages.frame import (
 from tukiverkko.platform.pages.frame import (
     signed_in_principal as _me,
 )
+from tukiverkko.platform.pages.problem_text import problem_message
 from tukiverkko.platform.pagination import _decode, _encode
 from tukiverkko.platform.permissions import Permission
 from tukiverkko.platform.primitives.models import Programme, Volunteer, VolunteerStatus
@@ -57,8 +58,8 @@ register_filters(blp)
 
 PAGE_SIZE = 20
 
-# Words for the problems these pages can meet (the service's English detail otherwise).
-PROBLEM_TEXTS: dict[str, Any] = {
+# This module's words for the problems its pages meet (the shared sentences otherwise).
+PROBLEM_WORDS: dict[str, Any] = {
     "rights_not_acknowledged": _l(
         "Read your rights and duties and acknowledge them before your first shift."
     ),
@@ -71,11 +72,6 @@ PROBLEM_TEXTS: dict[str, Any] = {
     "not_on_shift": _l("You are not on this shift."),
     "volunteer_not_approved": _l("Shifts are for approved phone volunteers."),
 }
-
-
-def _text(problem: Problem) -> str:
-    words = PROBLEM_TEXTS.get(problem.code)
-    return str(words) if words is not None else problem_text(problem)
 
 
 class AcknowledgeForm(FlaskForm):
@@ -208,7 +204,7 @@ def acknowledge() -> Any:
         with get_database().unit_of_work() as db:
             service.acknowledge(db, _mine(db, "volunteers"), version=form.version.data)
     except Problem as problem:
-        return _shifts_page(form, _text(problem))
+        return _shifts_page(form, problem_message(problem, PROBLEM_WORDS))
     flash(_("Thank you: your acknowledgement is recorded."))
     return redirect(url_for("mens_peer_groups_pages.shifts"))
 
@@ -224,7 +220,7 @@ def _act(phone_shift_id: uuid.UUID, action: Any) -> Response:
             shift = get_or_404(db, PhoneShift, phone_shift_id)
             outcome = action(db, shift, volunteer)
     except Problem as problem:
-        flash(_text(problem), "error")
+        flash(problem_message(problem, PROBLEM_WORDS), "error")
     else:
         flash(outcome)
     return redirect(url_for("mens_peer_groups_pages.shifts"))

@@ -32,8 +32,8 @@ from tukiverkko.platform import context
 from tukiverkko.platform.db import get_database, get_or_404
 from tukiverkko.platform.errors import Problem
 from tukiverkko.platform.pages import coordinator
-from tukiverkko.platform.pages.common import show_problem
 from tukiverkko.platform.pages.frame import FORM_NOT_VALID, page_principal, signed_in, tenant_pages
+from tukiverkko.platform.pages.problem_text import show_problem
 from tukiverkko.platform.permissions import Permission
 from tukiverkko.platform.primitives.models import Programme, Volunteer
 from tukiverkko.tenants.licensing import require_active_licence

@@ -32,7 +32,7 @@ from tukiverkko.platform import plugins
 from tukiverkko.platform.db import get_database, get_or_404, utcnow
 from tukiverkko.platform.errors import Problem
 from tukiverkko.platform.identity.models import User
-from tukiverkko.platform.pages.common import page_of, problem_text, register_filters, show_problem
+from tukiverkko.platform.pages.common import page_of, register_filters
 from tukiverkko.platform.pages.forms_coordinator import (
     BackgroundCheckForm,
     EventForm,
@@ -53,6 +53,7 @@ from tukiverkko.platform.pages.frame import (
 from tukiverkko.platform.pages.frame import (
     signed_in_principal as _me,
 )
+from tukiverkko.platform.pages.problem_text import problem_message, show_problem
 from tukiverkko.platform.permissions import Permission, allows
 from tukiverkko.platform.primitives import (
     events,
@@ -457,7 +458,7 @@ def _button(run: Any, success: str, back: Response) -> Response:
         with get_database().unit_of_work() as db:
             run(db)
     except Problem as problem:
-        flash(problem_text(problem), "error")
+        flash(problem_message(problem), "error")
     else:
         flash(success)
     return back
@@ -621,7 +622,7 @@ def suggestions(participant_id: uuid.UUID) -> Any:
         try:
             found = matching.suggest(db, programme, participant, limit=10)
         except Problem as problem:
-            found, error = [], problem_text(problem)
+            found, error = [], problem_message(problem)
         taken = matching.open_match_of_participant(db, participant.id)
     return render_template(
         "pages/coordinator/suggestions.html",

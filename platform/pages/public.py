@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import g, redirect, render_template, url_for
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -23,13 +24,13 @@ from werkzeug.wrappers import Response
 from tukiverkko.platform import context, plugins
 from tukiverkko.platform.db import get_database, get_or_404
 from tukiverkko.platform.errors import NotFound, Problem
-from tukiverkko.platform.pages.common import show_problem
 from tukiverkko.platform.pages.forms_public import (
     SupportApplicationForm,
     VolunteerApplicationForm,
     tags,
 )
 from tukiverkko.platform.pages.frame import FORM_NOT_VALID, public_page, tenant_pages
+from tukiverkko.platform.pages.problem_text import show_problem
 from tukiverkko.platform.primitives import notices, public_intake, rate_limits, volunteers
 from tukiverkko.platform.primitives.api import background_check_notice
 from tukiverkko.platform.primitives.models import CheckTask, IntakeSource, Programme
@@ -37,6 +38,12 @@ from tukiverkko.tenants.licensing_models import Licence, LicenceStatus, Programm
 from tukiverkko.tenants.models import Tenant, TenantKind, TenantStatus
 
 blp = tenant_pages("public_pages", __name__, "/public")
+
+# The public forms speak to applicants, not to the organisation's staff.
+APPLICANT_WORDS: dict[str, Any] = {
+    "too_many_requests": _l("Too many applications from this address. Please try again later."),
+    "licence_required": _l("The organisation cannot take new people into this programme now."),
+}
 
 
 def _partner() -> Tenant:
@@ -162,7 +169,7 @@ def volunteer_application(programme_id: uuid.UUID) -> Any:
                     db, volunteer, programme, language=notices.request_language()
                 )
         except Problem as problem:
-            error, status = show_problem(form, problem), _status(problem)
+            error, status = show_problem(form, problem, APPLICANT_WORDS), _status(problem)
         else:
             return _thanks("volunteer", programme_id)
     elif form.is_submitted():
@@ -207,7 +214,7 @@ def support_application(programme_id: uuid.UUID) -> Any:
                     contact_email=(form.contact_email.data or "").strip(),
                 )
         except Problem as problem:
-            error, status = show_problem(form, problem), _status(problem)
+            error, status = show_problem(form, problem, APPLICANT_WORDS), _status(problem)
         else:
             return _thanks("support", programme_id)
     elif form.is_submitted():

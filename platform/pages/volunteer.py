@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from tukiverkko.platform.db import get_database, get_or_404, utcnow
 from tukiverkko.platform.errors import NotFound, Problem
 from tukiverkko.platform.identity.service import Principal
-from tukiverkko.platform.pages.common import problem_text, register_filters, show_problem
+from tukiverkko.platform.pages.common import register_filters
 from tukiverkko.platform.pages.forms_public import tags
 from tukiverkko.platform.pages.forms_volunteer import (
     MEETING_KINDS,
@@ -41,6 +41,7 @@ from tukiverkko.platform.pages.frame import (
     signed_in,
     tenant_pages,
 )
+from tukiverkko.platform.pages.problem_text import problem_message, show_problem
 from tukiverkko.platform.permissions import Permission
 from tukiverkko.platform.primitives import events, followup, matching, training, volunteers
 from tukiverkko.platform.primitives.models import (
@@ -272,7 +273,7 @@ def _act(action: Any, success: str, back: str, **values: Any) -> Response:
         with get_database().unit_of_work() as db:
             action(db)
     except Problem as problem:
-        flash(problem_text(problem), "error")
+        flash(problem_message(problem), "error")
     else:
         flash(success)
     return redirect(url_for(back, **values))
@@ -488,7 +489,7 @@ def pause() -> Any:
             with get_database().unit_of_work() as db:
                 run(db)
         except Problem as problem:
-            flash(problem_text(problem), "error")
+            flash(problem_message(problem), "error")
         return redirect(url_for("volunteer_pages.overview"))
     with get_database().unit_of_work() as db:
         _who, volunteer, _programme = _require_mine(db)
