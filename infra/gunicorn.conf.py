@@ -47,6 +47,26 @@ def _int(name: str, default: int, *fallbacks: str) -> int:
     return default
 
 
+def _empty_metrics_folder() -> None:
+    """Empty (or make) the metrics folder: a previous run's files would be counted again.
+
+    Done as this file is read, before the master imports the app (preloaded):
+    no gunicorn hook runs that early, and the app's metrics need the folder.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for entry in path.iterdir():
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+_empty_metrics_folder()
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = _int("GUNICORN_WORKERS", 2, "WEB_CONCURRENCY")
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
@@ -59,9 +79,16 @@ max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max(max_requests // 10, 0)
 # The heartbeat file on tmpfs: a container's overlay disk can stall it and get workers killed.
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
-# The app is imported in each worker, not the master: each worker opens its own
-# database pool and Redis connection, and a code reload needs no master restart.
-preload_app = False
+# The master imports the app once, before it binds the port, and forks ready
+# workers from it. A process that joins (a new pod, a second process on the same
+# port) takes no connection before it can answer it: importing in each worker
+# left a joining process's first connections waiting seconds in its backlog
+# (p99 2-2.6 s in bench/load.py's mixed load; 0.26 s preloaded). A killed or
+# recycled worker is replaced by a fork in milliseconds, and the workers share
+# the app's memory. Each forked worker opens its own database and Redis
+# connections (`platform/db.py`, redis-py's pool). New code means new processes
+# (a rolling deploy), not a SIGHUP.
+preload_app = True
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
@@ -105,27 +132,15 @@ logconfig_dict: dict[str, Any] = {
 }
 
 
-def on_starting(server: Any) -> None:
-    """Empty the metrics folder: files of a previous run's workers would be counted again."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not directory:
-        return
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
-    for entry in path.iterdir():
-        if entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
-
-
-def post_worker_init(worker: Any) -> None:
-    """Keep the loaded application out of the garbage collector's way.
+def when_ready(server: Any) -> None:
+    """Keep the loaded application out of the garbage collector's way, in every worker.
 
     The app is some 300,000 long-lived objects (mappers, schemas, catalogues,
     the OpenAPI spec); every older-generation collection walked them all
     again, a tenth of a worker's time under load. Frozen, they are never
-    scanned; what requests allocate is collected as before.
+    scanned; what requests allocate is collected as before. Frozen in the
+    master, once, before any worker is forked: each worker inherits it, and no
+    worker's collection writes to the pages it shares with the master.
     """
     import gc
 

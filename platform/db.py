@@ -20,6 +20,7 @@ import os
 import re
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -362,6 +363,24 @@ def _track_writes(engine: Engine, listeners: list[WriteListener]) -> None:
                 log.exception("write listener failed", extra={"scopes": sorted(committed)})
 
 
+def _forget_pool_in_forked_child(engine: Engine) -> None:
+    """A forked process starts with an empty pool of its own.
+
+    gunicorn forks its workers from a master that loaded the app, and RQ forks
+    a work horse per job: a child that used the parent's pooled connections
+    would talk over the parent's sockets. The child drops them without
+    closing them (the parent still uses them) and opens its own.
+    """
+    ref = weakref.ref(engine)  # a test's engine is not kept alive by the hook
+
+    def after_fork_in_child() -> None:
+        found = ref()
+        if found is not None:
+            found.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_fork_in_child)
+
+
 class Database:
     """The engine and session factory of one app."""
 
@@ -370,9 +389,9 @@ class Database:
         self.session_factory = sessionmaker(
             bind=self.engine, class_=TenantSession, expire_on_commit=False
         )
-        self._pid = os.getpid()
         self._write_listeners: list[WriteListener] = []
         _track_writes(self.engine, self._write_listeners)
+        _forget_pool_in_forked_child(self.engine)
 
     def add_write_listener(self, listener: WriteListener) -> None:
         """Call `listener(scopes)` after each commit that wrote (scopes: tenant ids, "global")."""
@@ -385,11 +404,6 @@ class Database:
         Callables registered with `after_commit(session, fn)` run once the
         transaction has committed and the session is closed (never on rollback).
         """
-        if os.getpid() != self._pid:
-            # A forked RQ work horse must not share the parent's pooled
-            # connections; drop them without closing the parent's sockets.
-            self.engine.dispose(close=False)
-            self._pid = os.getpid()
         session = self.session_factory()
         try:
             with session.begin():

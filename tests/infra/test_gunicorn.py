@@ -6,6 +6,8 @@
   requests, and a stale file of an earlier run is cleared at start-up.
 - gunicorn's own log lines are JSON, and each request is logged once (by the app).
 - Each worker has frozen the loaded app for the garbage collector.
+- The app is loaded before the port is bound: a starting master takes no
+  connection it cannot answer at once, and a killed worker is replaced at once.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from flask import request
 
 from tukiverkko.platform.app import create_app
 
+time.sleep(float(os.environ.get("IMPORT_DELAY", "0")))  # an app that takes its time to load
 app = create_app()
 
 
@@ -138,7 +141,7 @@ def test_sigterm_finishes_the_request_in_hand_then_the_master_exits(
     server = start_gunicorn(tmp_path, TUKIVERKKO_LOG_LEVEL="INFO")  # the app's request lines
     gunicorn_factory.append(server)
     server.wait_until_serving()
-    # post_worker_init froze the loaded app out of the garbage collector's scans.
+    # The master froze the loaded app out of the garbage collector's scans before forking.
     status, body = server.request("/gc")
     assert status == 200 and json.loads(body)["frozen"] > 100_000
 
@@ -183,7 +186,7 @@ def test_metrics_add_up_every_worker_in_multiprocess_mode(
 ) -> None:
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
-    # A stale (and unreadable) file of an earlier run: on_starting must clear it.
+    # A stale (and unreadable) file of an earlier run: reading the config clears it.
     (metrics_dir / "counter_999999.db").write_bytes(b"not a metrics file")
     server = start_gunicorn(
         tmp_path, GUNICORN_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)
@@ -219,3 +222,51 @@ def test_metrics_add_up_every_worker_in_multiprocess_mode(
 
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=30) == 0, server.stderr()
+
+
+def _first_connection(port: int, timeout: float) -> http.client.HTTPConnection:
+    """A connection to `port` as soon as anything accepts one there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.connect()
+            return conn
+        except OSError:
+            conn.close()
+            assert time.monotonic() < deadline, "nothing listened"
+            time.sleep(0.02)
+
+
+@pytest.mark.slow
+def test_a_starting_server_takes_no_connection_it_cannot_answer_at_once(
+    tmp_path: Path, gunicorn_factory: list[Gunicorn]
+) -> None:
+    # A process joining a loaded port (a second process, a new pod) must not
+    # queue users' connections while it loads the app: the master loads it first.
+    started = time.monotonic()
+    server = start_gunicorn(tmp_path, IMPORT_DELAY="3")
+    gunicorn_factory.append(server)
+    conn = _first_connection(server.port, timeout=60)
+    accepted = time.monotonic()
+    conn.request("GET", "/healthz")
+    assert conn.getresponse().status == 200
+    answered = time.monotonic()
+    conn.close()
+    assert accepted - started >= 3, "the port was bound before the app was loaded"
+    assert answered - accepted < 1.5, f"waited {answered - accepted:.1f} s in the backlog"
+
+    # A killed worker is replaced by a fork of the loaded master, not a new import.
+    status, body = server.request("/slow?seconds=0")
+    worker = json.loads(body)["pid"]
+    os.kill(worker, signal.SIGKILL)
+    killed = time.monotonic()
+    while True:
+        try:
+            status, body = server.request("/slow?seconds=0", timeout=5)
+            if status == 200 and json.loads(body)["pid"] != worker:
+                break
+        except OSError:
+            pass
+        assert time.monotonic() - killed < 2.5, server.stderr()
+        time.sleep(0.05)

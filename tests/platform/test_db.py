@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -168,3 +170,34 @@ def test_migrations_have_one_head_per_branch() -> None:
         for dependency in script.get_revisions(roots[0].dependencies):
             assert directory(dependency.revision) == core_dir, f"{key} depends on a non-core rev"
     assert len(heads) == 1 + len(module_dirs), f"heads outside core and modules: {heads}"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # a socket: shared, it would break
+def test_a_forked_process_uses_connections_of_its_own(database: Database) -> None:
+    # gunicorn forks its workers from a master that loaded the app, RQ a work
+    # horse per job: a child talking over its parent's pooled socket would mix
+    # both sides' statements on one connection.
+    def backend_pid() -> int:
+        with context.cross_tenant("test"), database.unit_of_work() as db:
+            return int(db.scalar(text("SELECT pg_backend_pid()")))
+
+    parent_connection = backend_pid()
+    assert database.engine.pool.checkedin() >= 1  # the parent's connection, kept for reuse
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child reports its connection and exits without pytest's teardown
+        code = 1
+        try:
+            pool_was_empty = database.engine.pool.checkedin() == 0
+            os.write(write, f"{pool_was_empty} {backend_pid()}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        pool_was_empty, child_connection = pipe.read().split()
+    assert os.waitpid(child, 0)[1] == 0
+    assert pool_was_empty == "True"
+    assert child_connection != str(parent_connection)
+    # The child closed nothing of the parent's: its pooled connection still serves it.
+    assert backend_pid() == parent_connection
