@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 
 from tukiverkko.platform.db import get_database
+from tukiverkko.platform.storage import S3Storage, current_storage
 
 blp = Blueprint("health", __name__)
 
@@ -18,7 +19,12 @@ def healthz() -> Response:
 
 @blp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """Every configured backing service answers: the database, and Redis when set."""
+    """Every backing service the web tier uses answers: the database, Redis and S3 when set.
+
+    Mail is not among them: the web tier sends none (the workers do, from the
+    outbox, which keeps every message until the mail server takes it), and a
+    mail server's outage must not take the whole service out of rotation.
+    """
     checks: dict[str, str] = {}
     try:
         with get_database().engine.connect() as conn:
@@ -35,5 +41,13 @@ def readyz() -> tuple[Response, int]:
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
+    if settings.s3_bucket:
+        try:
+            storage = current_storage()
+            if isinstance(storage, S3Storage):  # it is, with a bucket configured
+                storage.check_reachable()
+            checks["object_store"] = "ok"
+        except Exception as exc:
+            checks["object_store"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return jsonify(status="ready" if ready else "not_ready", checks=checks), (200 if ready else 503)

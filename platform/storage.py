@@ -120,15 +120,37 @@ class S3Storage:
         from botocore.config import Config
 
         self.bucket = bucket
+        connection = {
+            "endpoint_url": endpoint_url or None,
+            "aws_access_key_id": access_key or None,
+            "aws_secret_access_key": secret_key or None,
+            "region_name": region or None,
+        }
+        # Path-style addressing and SigV4 work with every S3-compatible store.
+        common = {"signature_version": "s3v4", "s3": {"addressing_style": "path"}}
         self.client = boto3.client(
             "s3",
-            endpoint_url=endpoint_url or None,
-            aws_access_key_id=access_key or None,
-            aws_secret_access_key=secret_key or None,
-            region_name=region or None,
-            # Path-style addressing and SigV4 work with every S3-compatible store.
-            config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-        )
+            **connection,
+            # A store that hangs must not hold a web worker for minutes (boto3's
+            # defaults: 60 s per attempt, five attempts).
+            config=Config(
+                **common, connect_timeout=5, read_timeout=30,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+        )  # fmt: skip
+        # For the readiness probe: one quick try, so a probe answers in its own time.
+        self._probe_client = boto3.client(
+            "s3",
+            **connection,
+            config=Config(
+                **common, connect_timeout=2, read_timeout=2,
+                retries={"mode": "standard", "max_attempts": 1},
+            ),
+        )  # fmt: skip
+
+    def check_reachable(self) -> None:
+        """Raise unless the bucket answers (HEAD on the bucket, one try of at most ~4 s)."""
+        self._probe_client.head_bucket(Bucket=self.bucket)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

@@ -109,3 +109,35 @@ def test_readyz_checks_redis_when_configured(app: Flask, redis_server: RedisServ
     without = create_app(replace(settings, redis_url=dead)).test_client().get("/readyz")
     assert without.status_code == 503
     assert without.json["checks"]["redis"].startswith("error")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_readyz_checks_the_object_store_when_configured(app: Flask, s3_endpoint: str) -> None:
+    import time
+
+    from tests.support.s3 import s3_bucket
+    from tests.support.services import free_port
+    from tukiverkko.platform.app import create_app
+
+    s3_bucket(s3_endpoint, "ready-files")
+    settings = replace(
+        app.config["TUKIVERKKO_SETTINGS"],
+        s3_bucket="ready-files",
+        s3_endpoint_url=s3_endpoint,
+        s3_access_key="testing",
+        s3_secret_key="testing",
+        s3_region="eu-north-1",
+    )
+    ready = create_app(settings).test_client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["checks"] == {"database": "ok", "object_store": "ok"}
+
+    missing = create_app(replace(settings, s3_bucket="no-such-bucket")).test_client()
+    assert missing.get("/readyz").status_code == 503
+
+    dead = replace(settings, s3_endpoint_url=f"http://127.0.0.1:{free_port()}")
+    started = time.monotonic()
+    down = create_app(dead).test_client().get("/readyz")
+    assert down.status_code == 503
+    assert down.json["checks"]["object_store"].startswith("error")
+    assert time.monotonic() - started < 10  # one quick try, within a probe's time
