@@ -1,7 +1,8 @@
 """Server-side bar charts as inline SVG: no script, no external asset (strict CSP).
 
-`bar_chart(bars, title=…)` returns markup to put straight into a template
-(`{{ chart }}`). The chart is an image with a text alternative: it carries
+`chart_figure(bars, title=…)` returns markup to put straight into a template
+(`{{ chart }}`): a figure with the title as its visible caption around
+`bar_chart`'s SVG. The chart is an image with a text alternative: it carries
 `role="img"`, a `<title>` and a `<desc>` listing every value, and each bar is
 labelled with its name and its number, so nothing is told by colour or length
 alone. Any page may use it (owner overview, reports).
@@ -38,7 +39,11 @@ def _number(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
 
-def _clip(label: str, limit: int = 28) -> str:
+# What fits in LABEL_WIDTH at font size 14 (wide glyphs included).
+LABEL_CHARS = 22
+
+
+def _clip(label: str, limit: int = LABEL_CHARS) -> str:
     # Long names are cut in the drawing; the full text stays in <desc> and <title>.
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
@@ -91,3 +96,23 @@ def bar_chart(
     parts.append("</svg>")
     # Every piece of user text above went through escape(): the result is safe markup.
     return Markup("".join(parts))
+
+
+def chart_figure(
+    bars: Sequence[Bar | tuple[str, float]],
+    *,
+    title: str,
+    unit: str = "",
+    css_class: str = "chart",
+) -> Markup:
+    """`bar_chart` in a figure whose visible caption is `title` (escaped).
+
+    The figure scrolls sideways on a narrow screen rather than shrink the
+    chart's text below reading size; it takes the keyboard focus so that
+    keyboard users can scroll it too.
+    """
+    svg = bar_chart(bars, title=title, unit=unit, css_class=css_class)
+    return Markup(
+        f'<figure class="wb-chart" tabindex="0"><figcaption>{escape(title)}</figcaption>'
+        f"{svg}</figure>"
+    )

@@ -25,7 +25,7 @@ from tukiverkko.platform import context
 from tukiverkko.platform.db import get_or_404, unit_of_work, utcnow
 from tukiverkko.platform.errors import Problem
 from tukiverkko.platform.pages.admin_forms import CHANGE_KINDS, DUTY_STATES
-from tukiverkko.platform.pages.charts import Bar, bar_chart
+from tukiverkko.platform.pages.charts import Bar, chart_figure
 from tukiverkko.platform.pages.frame import (
     FORM_NOT_VALID,
     nav_item,
@@ -162,7 +162,7 @@ def partners() -> Any:
     figures = [name for name in FIGURES if any(name in r["counts"] for r in rows)]
     figures += sorted({k for r in rows for k in r["counts"]} - set(figures))
     charts = [
-        bar_chart(
+        chart_figure(
             # Only figures shown as numbers are drawn: a "<5" bar would tell its size.
             [
                 Bar(f"{r['partner_name']} ({r['area']})", int(r["counts"][name]))

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from tukiverkko.platform import context
 from tukiverkko.platform.db import unit_of_work
 from tukiverkko.platform.errors import Problem
-from tukiverkko.platform.pages.charts import Bar, bar_chart
+from tukiverkko.platform.pages.charts import Bar, chart_figure
 from tukiverkko.platform.pages.frame import nav_item, page_principal, signed_in, tenant_pages
 from tukiverkko.platform.pages.problem_text import problem_message
 from tukiverkko.platform.permissions import Permission
@@ -102,7 +102,7 @@ def _charts(sections: list[Any]) -> list[Any]:
         ]
         if bars:
             charts.append(
-                bar_chart(bars, title=str(section.title), css_class=f"chart chart-{section.key}")
+                chart_figure(bars, title=str(section.title), css_class=f"chart chart-{section.key}")
             )
     return charts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tukiverkko.platform.pages.charts import Bar, bar_chart
+from tukiverkko.platform.pages.charts import LABEL_CHARS, Bar, bar_chart, chart_figure
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -31,3 +31,17 @@ def test_empty_and_all_zero_data_draw_no_bars() -> None:
     for bars in ([], [("A", 0), ("B", 0)]):
         root = ET.fromstring(str(bar_chart(bars, title="t")))
         assert list(root.iter(f"{SVG}rect")) == []
+
+
+def test_a_figure_names_its_chart_in_a_visible_caption() -> None:
+    name = "Pienperheyhdistys ry, Jyväskylän seudun toiminta"
+    figure = ET.fromstring(str(chart_figure([(name, 4)], title="Active <volunteers>")))
+    assert figure.tag == "figure" and figure.get("tabindex") == "0"  # scrolls by keyboard too
+    caption = figure.find("figcaption")
+    assert caption is not None and caption.text == "Active <volunteers>"  # escaped, shown as is
+    svg = figure.find(f"{SVG}svg")
+    assert svg is not None and svg.get("aria-label") == "Active <volunteers>"
+    label = next(svg.iter(f"{SVG}text")).text or ""
+    # A long name is cut to what fits beside the bars; the whole name stays in the text alternative.
+    assert len(label) == LABEL_CHARS and label.endswith("…") and name.startswith(label[:-1])
+    assert name in (svg.find(f"{SVG}desc").text or "")  # type: ignore[union-attr]
