@@ -152,10 +152,28 @@ def test_silent_matches_show_in_the_queue_oldest_first(
                                  db.get(Volunteer, vid), actor_id=org.people[Role.COORDINATOR])  # type: ignore[arg-type]  # fmt: skip
             made.append(m.id)
         activate_match(database, org, made[-1], days_ago=days)
+    from datetime import timedelta
+
+    from tukiverkko.platform.db import utcnow
+    from tukiverkko.platform.primitives import followup
+    from tukiverkko.platform.primitives.models_followup import MeetingKind
+
+    with in_tenant(database, org) as db:  # Vanha met once of two expected, 25 days ago
+        followup.log_meeting(
+            db, db.get(Match, made[1]), met_on=utcnow().date() - timedelta(days=25), minutes=60,  # type: ignore[arg-type]
+            kind=MeetingKind.MEETING, note="", logged_by=org.people[Role.COORDINATOR],
+        )  # fmt: skip
     sign_in_web(client, org, Role.COORDINATOR)
     queue = client.get(f"/t/{org.slug}/work/?lang=en").text
     section = queue.split("below their meeting rhythm")[1]
     assert section.index("Vanha") < section.index("Uusi")
+    # Counts read as words do: one meeting, many days (and so in Finnish and Swedish).
+    assert "silent for 25 days, 1 meeting in 30 days (expected" in section
+    assert "0 meetings in 30 days" in section
+    finnish = client.get(f"/t/{org.slug}/work/?lang=fi").text
+    assert "1 tapaaminen 30 päivässä" in finnish and "0 tapaamista 30 päivässä" in finnish
+    swedish = client.get(f"/t/{org.slug}/work/?lang=sv").text
+    assert "1 möte på 30 dagar" in swedish and "0 möten på 30 dagar" in swedish
 
 
 def test_sensitive_notes_and_work_pages_are_not_for_volunteers(
@@ -201,3 +219,23 @@ def test_supervision_group_session_and_attendance(client: FlaskClient, database:
         row = db.scalars(select(SupervisionAttendance)).one()
         assert (row.volunteer_id, row.attended) == (vid, True)
     assert "Matti Mies" in client.get(f"{url}/sessions/{session_id}").text
+
+
+def test_an_events_places_read_as_words_do(client: FlaskClient, database: Database) -> None:
+    from tukiverkko.platform.primitives import events
+    from tukiverkko.platform.primitives.models_followup import EventKind
+
+    org, pid, _ids = _setup(database)
+    made = {}
+    with in_tenant(database, org) as db:
+        for places in (1, 12):
+            made[places] = events.create_event(
+                db, db.get(Programme, pid), kind=EventKind.OUTING, title=f"Retki {places}",  # type: ignore[arg-type]
+                description="", starts_at=utcnow() + timedelta(days=7), location="Turku",
+                capacity=places, created_by=org.people[Role.COORDINATOR],
+            ).id  # fmt: skip
+    sign_in_web(client, org, Role.COORDINATOR)
+    for lang, one, many in (("en", "1 place", "12 places"), ("fi", "1 paikka", "12 paikkaa"),
+                            ("sv", "1 plats", "12 platser")):  # fmt: skip
+        assert one in client.get(f"/t/{org.slug}/work/events/{made[1]}?lang={lang}").text
+        assert many in client.get(f"/t/{org.slug}/work/events/{made[12]}?lang={lang}").text
