@@ -48,7 +48,6 @@ from tukiverkko.platform.pages.admin_forms import (
 from tukiverkko.platform.pages.frame import (
     FORM_NOT_VALID,
     nav_item,
-    page_principal,
     signed_in,
     tenant_pages,
 )
@@ -102,18 +101,6 @@ LABELS = {
     "duty_state": DUTY_STATES,
     "figures": FIGURES,
 }
-
-
-@blp.context_processor
-def _read_only_banner() -> dict[str, Any]:
-    """Whether the admin pages show the read-only banner (one query per page)."""
-    from tukiverkko.tenants.billing import service as billing
-
-    principal = page_principal()
-    if principal is None:
-        return {"read_only": False}
-    with unit_of_work() as db:
-        return {"read_only": billing.is_read_only(db, principal.tenant_id)}
 
 
 def _actor() -> Actor:

@@ -174,10 +174,18 @@ def init_pages(app: Flask) -> None:
         principal = page_principal() if tenant is not None else None
         if principal is None:
             return {"page_principal": None, "menu": []}
+        from tukiverkko.platform.db import unit_of_work
         from tukiverkko.platform.identity.forms import LogoutForm
+        from tukiverkko.tenants.billing import service as billing
 
+        # Everyone of a read-only organisation is told why their changes are refused,
+        # on every page, before they fill in a form (one query a page).
+        with unit_of_work() as db:
+            read_only = billing.is_read_only(db, principal.tenant_id)
         return {
             "page_principal": principal,
             "menu": menu_for(principal),
             "logout_form": LogoutForm(),
+            "tenant_read_only": read_only,
+            "may_read_billing": allows(principal.role, Permission.READ_BILLING),
         }

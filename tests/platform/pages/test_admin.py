@@ -367,3 +367,38 @@ def test_admin_goes_to_stripe_checkout_and_the_portal(
         assert "being confirmed" in client.get(f"{url}?checkout=done&lang=en").text
     finally:
         app.extensions["tukiverkko.db"].dispose()
+
+
+def test_everyone_of_a_read_only_organisation_sees_why_on_every_page(
+    app: Flask, database: Database
+) -> None:
+    from tukiverkko.platform.db import utcnow
+    from tukiverkko.tenants.billing.models import BillingState, TenantBilling
+
+    org, other = make_org(database), make_org(database)
+    with context.bind(tenant_id=org.id), database.unit_of_work() as db:
+        db.add(
+            TenantBilling(
+                plan="small", requested_plan="small", state=BillingState.PAST_DUE,
+                billing_email="lasku@example.org", read_only_since=utcnow(),
+            )
+        )  # fmt: skip
+    pages = {
+        Role.COORDINATOR: ("work/", "work/volunteers", "inbox"),
+        Role.VOLUNTEER: ("me/", "inbox"),
+    }
+    for role, paths in pages.items():
+        client = app.test_client()
+        sign_in_web(client, org, role)
+        for path in paths:
+            page = client.get(f"/t/{org.slug}/{path}?lang=fi")
+            assert page.status_code == 200, path
+            assert 'class="error-summary wb-readonly"' in page.text, (role, path)
+            assert "Vain luku -tila." in page.text, (role, path)  # in the reader's language
+        # Only those who may open the billing page are sent there.
+        link = f'href="/t/{org.slug}/billing"' in client.get(f"/t/{org.slug}/inbox").text
+        assert link == (role == Role.COORDINATOR)
+    # Another organisation, paid up, sees no banner.
+    paid = app.test_client()
+    sign_in_web(paid, other, Role.COORDINATOR)
+    assert "wb-readonly" not in paid.get(f"/t/{other.slug}/work/").text
