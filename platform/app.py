@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tukiverkko.platform.encryption import keyring_from_settings
 from tukiverkko.platform.settings import Settings, check_settings
 
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.extensions["tukiverkko.db"] = Database(settings.database_url)
+    # Made now, so that a malformed TUKIVERKKO_ENCRYPTION_KEYS stops the start, not a sign-in.
+    app.extensions["tukiverkko.keyring"] = keyring_from_settings(settings)
 
     security.init_request_hooks(app)
     metrics.init_metrics(app)  # right after the request id, so it times (almost) everything

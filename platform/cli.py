@@ -105,6 +105,31 @@ def outbox_dispatch() -> None:
 
 
 @cli.group()
+def encryption() -> None:
+    """Secrets sealed in the database (TUKIVERKKO_ENCRYPTION_KEYS)."""
+
+
+@encryption.command("new-key")
+def encryption_new_key() -> None:
+    """Print a new random key to put first in TUKIVERKKO_ENCRYPTION_KEYS."""
+    from tukiverkko.platform.encryption import new_key
+
+    click.echo(new_key())
+
+
+@encryption.command("reseal")
+@with_appcontext
+def encryption_reseal() -> None:
+    """Seal every stored secret with the first key (after a rotation, or plain text of old)."""
+    from tukiverkko.platform.db import get_database
+    from tukiverkko.platform.encryption import current_keyring
+    from tukiverkko.platform.identity.sso import reseal_client_secrets
+
+    count = reseal_client_secrets(get_database(), current_keyring())
+    click.echo(f"{count} secret(s) sealed with the first key.")
+
+
+@cli.group()
 def privacy() -> None:
     """Data protection: a tenant's archive, its import, retention (platform/privacy)."""
 

@@ -28,6 +28,10 @@ class Settings:
 
     env: str = "development"
     secret_key: str = DEFAULT_SECRET_KEY
+    # Fernet keys sealing secrets stored in the database, comma-separated: the
+    # first seals, all open. Empty: one key derived from secret_key
+    # (platform/encryption.py).
+    encryption_keys: str = ""
     var_dir: Path = field(default_factory=_default_var_dir)
     # SQLAlchemy URL the application connects with. On PostgreSQL this role
     # must not own the tables, so row-level security applies to it.

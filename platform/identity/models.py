@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tukiverkko.platform.db import Base, HasId, HasTimestamps, TenantOwned, str_enum, utcnow
@@ -106,7 +106,8 @@ class SsoProvider(HasId, HasTimestamps, TenantOwned, Base):
 
     issuer: Mapped[str] = mapped_column(String(255))
     client_id: Mapped[str] = mapped_column(String(255))
-    client_secret: Mapped[str] = mapped_column(String(255))
+    # Sealed (platform/encryption.py): open it with the app's keyring where it is used.
+    client_secret_sealed: Mapped[str] = mapped_column("client_secret", Text)
     enabled: Mapped[bool] = mapped_column(default=True)
     # When false (the default), only people already invited in this tenant can sign in.
     allow_unknown_users: Mapped[bool] = mapped_column(default=False)

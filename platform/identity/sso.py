@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from tukiverkko.platform import audit, context
 from tukiverkko.platform.db import Database, get_database, utcnow
+from tukiverkko.platform.encryption import Keyring, UnreadableSecret, current_keyring
 from tukiverkko.platform.errors import NotFound, Problem, ValidationFailed
 from tukiverkko.platform.i18n import LANGUAGES
 from tukiverkko.platform.identity.models import (
@@ -183,13 +184,14 @@ def save_provider(
     enabled: bool,
     allow_unknown_users: bool,
     *,
+    keyring: Keyring,
     allow_http_loopback: bool = False,
 ) -> SsoProvider:
     """Create or replace the actor's organisation's provider.
 
     `client_secret` may be left out (None) when replacing: the stored one is
     kept, since it is never shown again and an admin changing a flag should not
-    have to fetch it from the provider anew.
+    have to fetch it from the provider anew. It is stored sealed with `keyring`.
     """
     issuer = validate_issuer(issuer, allow_http_loopback=allow_http_loopback)
     provider = session.scalar(select(SsoProvider).where(SsoProvider.tenant_id == actor.tenant_id))
@@ -201,10 +203,12 @@ def save_provider(
                 code="validation_failed",
                 errors={"json": {"client_secret": ["Missing data for required field."]}},
             )
-        provider = SsoProvider(tenant_id=actor.tenant_id, client_secret=client_secret)
+        provider = SsoProvider(
+            tenant_id=actor.tenant_id, client_secret_sealed=keyring.seal(client_secret)
+        )
         session.add(provider)
     elif client_secret:
-        provider.client_secret = client_secret
+        provider.client_secret_sealed = keyring.seal(client_secret)
     provider.issuer = issuer
     provider.client_id = client_id
     provider.enabled = enabled
@@ -224,6 +228,21 @@ def save_provider(
         secret_changed=bool(client_secret),
     )
     return provider
+
+
+def reseal_client_secrets(database: Database, keyring: Keyring) -> int:
+    """Seal every provider's secret with the keyring's first key; how many were resealed.
+
+    Plain text stored before sealing, or sealed with a key being retired, is
+    sealed anew. Every organisation's, in one transaction: run by the operator
+    (`tukiverkko encryption reseal`), not by anyone of a tenant.
+    """
+    with context.cross_tenant("reseal SSO client secrets"), database.unit_of_work() as session:
+        providers = session.scalars(select(SsoProvider).order_by(SsoProvider.id)).all()
+        stale = [p for p in providers if keyring.needs_reseal(p.client_secret_sealed)]
+        for provider in stale:
+            provider.client_secret_sealed = keyring.reseal(provider.client_secret_sealed)
+    return len(stale)
 
 
 def delete_provider(session: Session, actor: Principal) -> None:
@@ -541,14 +560,18 @@ def exchange_code(
     provider: SsoProvider,
     metadata: ProviderMetadata,
     *,
+    client_secret: str,
     code: str,
     code_verifier: str,
     redirect_uri: str,
 ) -> str:
-    """Trade the authorization code for tokens; returns the raw ID token."""
+    """Trade the authorization code for tokens; returns the raw ID token.
+
+    `client_secret` is the provider's secret opened (`Keyring.open`).
+    """
     client = OAuth2Session(
         client_id=provider.client_id,
-        client_secret=provider.client_secret,
+        client_secret=client_secret,
         token_endpoint_auth_method=metadata.token_endpoint_auth_method,
         redirect_uri=redirect_uri,
     )
@@ -866,10 +889,15 @@ def sso_callback() -> Any:
         ):
             raise SsoFailure("provider_error", 400, error="issuer changed")
         allow_loopback = _allow_http_loopback()
+        try:
+            client_secret = current_keyring().open(provider.client_secret_sealed)
+        except UnreadableSecret:
+            raise SsoFailure("secret_unreadable", 500) from None
         metadata = discover(provider.issuer, allow_http_loopback=allow_loopback)
         id_token = exchange_code(
             provider,
             metadata,
+            client_secret=client_secret,
             code=code,
             code_verifier=pending.code_verifier,
             redirect_uri=url_for("tenant_web.sso_callback", _external=True),

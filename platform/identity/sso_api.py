@@ -15,6 +15,7 @@ from flask_smorest import Blueprint
 
 from tukiverkko.platform.auth import authorize
 from tukiverkko.platform.db import get_database
+from tukiverkko.platform.encryption import current_keyring
 from tukiverkko.platform.errors import NotFound
 from tukiverkko.platform.identity import sso
 from tukiverkko.platform.identity.models import SsoProvider
@@ -104,6 +105,7 @@ class Provider(MethodView):
                 client_secret=args.get("client_secret"),
                 enabled=args["enabled"],
                 allow_unknown_users=args["allow_unknown_users"],
+                keyring=current_keyring(),
                 # Plain http to loopback only where the provider runs beside us.
                 allow_http_loopback=settings.env in ("development", "test"),
             )

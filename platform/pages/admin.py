@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from tukiverkko.platform import context
 from tukiverkko.platform.db import get_or_404, unit_of_work
+from tukiverkko.platform.encryption import current_keyring
 from tukiverkko.platform.errors import Problem
 from tukiverkko.platform.identity import emails, sso, users
 from tukiverkko.platform.identity.models import Role, User, UserStatus
@@ -284,6 +285,7 @@ def sso_settings() -> Any:
                         client_secret=form.client_secret.data or None,
                         enabled=bool(form.enabled.data),
                         allow_unknown_users=bool(form.allow_unknown_users.data),
+                        keyring=current_keyring(),
                         allow_http_loopback=_allow_http_loopback(),
                     )
             except Problem as problem:

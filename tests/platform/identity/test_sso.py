@@ -523,7 +523,13 @@ def test_admin_manages_the_provider_and_never_sees_the_secret(
     assert changed.json["allow_unknown_users"] is True
     with context.bind(tenant_id=org.id), database.unit_of_work() as db:
         (row,) = db.scalars(select(SsoProvider))
-        assert row.client_secret == SECRET and row.client_id == "toinen"
+        assert row.client_id == "toinen"
+        # Kept, and kept sealed: the database holds no plain secret.
+        assert SECRET not in row.client_secret_sealed
+        assert (
+            client.application.extensions["tukiverkko.keyring"].open(row.client_secret_sealed)
+            == SECRET
+        )
 
     responses.append(client.get("/api/v1/openapi.json"))
     assert all(SECRET not in r.text for r in responses)
@@ -645,7 +651,7 @@ def _claims(**changes: Any) -> dict[str, Any]:
 
 
 def _check(token: str) -> dict[str, Any]:
-    provider = SsoProvider(issuer=ISSUER, client_id="tukiverkko", client_secret=SECRET)
+    provider = SsoProvider(issuer=ISSUER, client_id="tukiverkko", client_secret_sealed="x")
     return sso.validate_id_token(token, provider=provider, metadata=_metadata(), nonce="n-1")
 
 
@@ -708,7 +714,7 @@ def test_a_stale_binding_to_a_former_provider_is_replaced_but_a_rival_subject_is
                               ("sama@example.org", ISSUER)):  # fmt: skip
             user = create_user(db, tenant_id=org.id, email=email, name=email, role=Role.VOLUNTEER)
             user.status, user.sso_issuer, user.sso_subject = UserStatus.ACTIVE, issuer, "x"
-    provider = SsoProvider(issuer=ISSUER, client_id="c", client_secret="s")
+    provider = SsoProvider(issuer=ISSUER, client_id="c", client_secret_sealed="x")
 
     with context.bind(tenant_id=org.id), database.unit_of_work() as db:
         claims = {"sub": "uusi", "email": "vanha@example.org", "email_verified": True}

@@ -141,14 +141,22 @@ def test_admin_sets_up_single_sign_on_and_the_secret_is_never_shown(
     assert f"/t/{org.slug}/sso/callback" in page or "callback" in page
     with context.bind(tenant_id=org.id), database.unit_of_work() as db:
         provider = db.scalar(select(SsoProvider))
-        assert provider is not None and provider.client_secret == "s3cr3t-arvo"
+        assert provider is not None and "s3cr3t-arvo" not in provider.client_secret_sealed
+        assert (
+            client.application.extensions["tukiverkko.keyring"].open(provider.client_secret_sealed)
+            == "s3cr3t-arvo"
+        )
     # Saving without a secret keeps the stored one.
     resp = post_form(
         client, url, {**typed, "issuer": "https://idp.example.org", "client_secret": ""}
     )
     assert resp.status_code == 302
     with context.bind(tenant_id=org.id), database.unit_of_work() as db:
-        assert db.scalar(select(SsoProvider.client_secret)) == "s3cr3t-arvo"
+        kept = db.scalar(select(SsoProvider.client_secret_sealed))
+        assert (
+            kept is not None
+            and client.application.extensions["tukiverkko.keyring"].open(kept) == "s3cr3t-arvo"
+        )
     resp = post_form(client, f"{url}/delete", {}, page=url)
     assert resp.status_code == 302
     with context.bind(tenant_id=org.id), database.unit_of_work() as db:
