@@ -38,6 +38,7 @@ from tests.factories import Org, make_org, token_for
 from tukiverkko.platform import context
 from tukiverkko.platform.audit import AuditEvent
 from tukiverkko.platform.db import Database
+from tukiverkko.platform.encryption import Keyring, new_key
 from tukiverkko.platform.identity import sso
 from tukiverkko.platform.identity.models import Role, SsoProvider, TokenPurpose, User, UserStatus
 from tukiverkko.platform.identity.service import (
@@ -240,6 +241,37 @@ def test_invited_person_is_linked_on_first_sign_in_and_matched_by_subject_after(
     assert user_of(database, org, user_id).email == "aino@example.org"
     assert len(audit_of(database, org, "sso_linked")) == 1
     assert len(sso_sign_ins(database, org)) == 2
+
+
+def test_the_sealed_secret_is_opened_for_the_provider_and_a_lost_key_fails_cleanly(
+    browser: FlaskClient, database: Database, idp: Idp
+) -> None:
+    org = make_org(database)
+    # A client the provider knows, with a secret it checks at the token endpoint.
+    registered = requests.post(
+        f"{idp.url}/oauth2/clients",
+        json={"redirect_uris": [f"http://localhost/t/{org.slug}/sso/callback"]},
+        timeout=10,
+    ).json()
+    resp = browser.put(
+        "/api/v1/sso/provider",
+        json={"issuer": idp.url, "client_id": registered["client_id"],
+              "client_secret": registered["client_secret"], "allow_unknown_users": True},
+        headers=token_for(browser, org, Role.TENANT_ADMIN),
+    )  # fmt: skip
+    assert resp.status_code == 200, resp.text
+    sub = new_sub()
+    idp.set_user(sub, email="sanna@example.org", email_verified=True, name="Sanna")
+    assert sso_sign_in(browser, idp, org, sub).status_code == 302  # the provider took the secret
+    assert signed_in_as(browser, org) is not None
+
+    # The key that sealed it is gone (dropped before a reseal): no 500, no sign-in.
+    browser.application.extensions["tukiverkko.keyring"] = Keyring([new_key().encode()])
+    other = english(browser.application.test_client())
+    failed = sso_sign_in(other, idp, org, sub)
+    assert failed.status_code == 500 and "sign in with your password" in failed.text
+    assert signed_in_as(other, org) is None
+    assert audit_of(database, org, "sign_in_failed")[-1]["reason"] == "secret_unreadable"
 
 
 def test_unknown_person_needs_an_invitation_unless_the_tenant_allows_them(
