@@ -380,17 +380,12 @@ def test_admin_goes_to_stripe_checkout_and_the_portal(
 def test_everyone_of_a_read_only_organisation_sees_why_on_every_page(
     app: Flask, database: Database
 ) -> None:
+    from tests.tenants.billing.support import make_billed_org
     from tukiverkko.platform.db import utcnow
-    from tukiverkko.tenants.billing.models import BillingState, TenantBilling
+    from tukiverkko.tenants.billing.models import BillingState
 
-    org, other = make_org(database), make_org(database)
-    with context.bind(tenant_id=org.id), database.unit_of_work() as db:
-        db.add(
-            TenantBilling(
-                plan="small", requested_plan="small", state=BillingState.PAST_DUE,
-                billing_email="lasku@example.org", read_only_since=utcnow(),
-            )
-        )  # fmt: skip
+    org = make_billed_org(database, state=BillingState.PAST_DUE, read_only_since=utcnow())
+    other = make_org(database)
     pages = {
         Role.COORDINATOR: ("work/", "work/volunteers", "inbox"),
         Role.VOLUNTEER: ("me/", "inbox"),
