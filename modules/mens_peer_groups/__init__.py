@@ -37,8 +37,9 @@ def _blueprints() -> list[Any]:
 
 def _page_blueprints() -> list[Any]:
     from tukiverkko.modules.mens_peer_groups.pages import blp
+    from tukiverkko.modules.mens_peer_groups.staff_pages import blp as staff_blp
 
-    return [blp]
+    return [blp, staff_blp]
 
 
 def _render_replacement_needed(params: dict[str, Any]) -> tuple[str, str]:
