@@ -70,3 +70,24 @@ def emails_sent(app: Flask) -> list[tuple[str, str]]:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         found.append((str(message["To"]), str(message["Subject"])))
     return found
+
+
+def make_phone_line(database: Database, org: Org, shifts: int = 2, places: int = 2) -> uuid.UUID:
+    """A MIESluuri programme with `shifts` evening shifts, the first one in two days."""
+    from tests.platform.primitives.support import in_tenant, make_programme
+    from tukiverkko.modules.mens_peer_groups.models import PhoneShift
+
+    programme_id = make_programme(database, org, module_key="mens_peer_groups", name="MIESluuri")
+    with in_tenant(database, org) as db:
+        start = utcnow().replace(microsecond=0) + timedelta(days=2)
+        db.add_all(
+            PhoneShift(
+                programme_id=programme_id,
+                starts_at=start + timedelta(days=n),
+                ends_at=start + timedelta(days=n, hours=3),
+                places=places,
+                created_by=org.people[Role.COORDINATOR],
+            )
+            for n in range(shifts)
+        )
+    return programme_id

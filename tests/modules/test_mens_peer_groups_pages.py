@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 
 from tests.factories import Org, csrf_token, make_org, sign_in_web
-from tests.modules.support import add_volunteer_account
+from tests.modules.support import add_volunteer_account, make_phone_line
 from tests.platform.primitives.support import in_tenant, make_programme, make_volunteer
 from tukiverkko.modules.mens_peer_groups import service
 from tukiverkko.modules.mens_peer_groups.models import (
@@ -27,24 +27,6 @@ from tukiverkko.platform.outbox import OutboxMessage
 from tukiverkko.platform.primitives.models import Volunteer
 
 MENU_LABEL = "Phone line shifts"
-
-
-def _line(database: Database, org: Org, shifts: int = 2, places: int = 2) -> uuid.UUID:
-    """A MIESluuri programme with `shifts` evening shifts, the first one in two days."""
-    programme_id = make_programme(database, org, module_key="mens_peer_groups", name="MIESluuri")
-    with in_tenant(database, org) as db:
-        start = utcnow().replace(microsecond=0) + timedelta(days=2)
-        db.add_all(
-            PhoneShift(
-                programme_id=programme_id,
-                starts_at=start + timedelta(days=n),
-                ends_at=start + timedelta(days=n, hours=3),
-                places=places,
-                created_by=org.people[Role.COORDINATOR],
-            )
-            for n in range(shifts)
-        )
-    return programme_id
 
 
 def _shift_ids(database: Database, org: Org) -> list[uuid.UUID]:
@@ -67,7 +49,7 @@ def test_the_volunteer_acknowledges_signs_up_and_reports_an_absence(
     client: FlaskClient, database: Database
 ) -> None:
     org = make_org(database)
-    programme_id = _line(database, org)
+    programme_id = make_phone_line(database, org)
     me = make_volunteer(database, org, programme_id, approved=True, linked=True)
     # Jari: another approved phone volunteer with an account, asked when a place frees.
     jari_user, _headers = add_volunteer_account(client, database, org, "Jari")
@@ -139,7 +121,7 @@ def test_the_volunteer_acknowledges_signs_up_and_reports_an_absence(
     assert [key.split(":")[-1] for key in asked] == [str(jari_user)]
 
 
-def test_the_page_and_its_menu_item_only_where_the_volunteer_is_on_the_line(
+def test_the_page_and_its_menu_item_only_where_the_volunteer_is_on_themake_phone_line(
     client: FlaskClient, database: Database
 ) -> None:
     org = make_org(database)
@@ -152,7 +134,7 @@ def test_the_page_and_its_menu_item_only_where_the_volunteer_is_on_the_line(
 
     # A coordinator has no phone-line volunteering of his own.
     staff = make_org(database)
-    _line(database, staff)
+    make_phone_line(database, staff)
     sign_in_web(client, staff, Role.COORDINATOR)
     work = client.get(f"/t/{staff.slug}/work/?lang=en")
     assert work.status_code == 200 and MENU_LABEL not in work.text
@@ -163,9 +145,9 @@ def test_another_organisations_shift_is_not_found_and_nothing_changes(
     client: FlaskClient, database: Database
 ) -> None:
     org, other = make_org(database), make_org(database)
-    programme_id = _line(database, org)
+    programme_id = make_phone_line(database, org)
     make_volunteer(database, org, programme_id, approved=True, linked=True)
-    _line(database, other)
+    make_phone_line(database, other)
     (theirs, *_rest) = _shift_ids(database, other)
     sign_in_web(client, org, Role.VOLUNTEER)
     token = csrf_token(client.get(f"/t/{org.slug}/me/phone-line/").text)
@@ -185,7 +167,7 @@ def test_shifts_come_soonest_first_a_page_at_a_time(
     client: FlaskClient, database: Database
 ) -> None:
     org = make_org(database)
-    programme_id = _line(database, org, shifts=23)
+    programme_id = make_phone_line(database, org, shifts=23)
     make_volunteer(database, org, programme_id, approved=True, linked=True)
     with in_tenant(database, org) as db:
         # A shift already over is not offered.
@@ -214,7 +196,7 @@ def test_the_page_costs_the_same_queries_for_2_or_20_shifts(app: Flask, database
     counts = []
     for size in (2, 20):
         org = make_org(database)
-        programme_id = _line(database, org, shifts=size)
+        programme_id = make_phone_line(database, org, shifts=size)
         volunteer_id = make_volunteer(database, org, programme_id, approved=True, linked=True)
         with in_tenant(database, org) as db:
             volunteer = db.get(Volunteer, volunteer_id)

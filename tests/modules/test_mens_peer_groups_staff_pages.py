@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
 from tests.factories import Org, csrf_token, make_org, sign_in_web
-from tests.modules.test_mens_peer_groups_pages import _line
+from tests.modules.support import make_phone_line
 from tests.platform.primitives.support import in_tenant, make_programme, make_volunteer
 from tukiverkko.modules.mens_peer_groups import service
 from tukiverkko.modules.mens_peer_groups.models import PhoneShift
@@ -51,7 +51,7 @@ def test_the_coordinator_lays_out_the_weekly_pattern_and_sees_who_is_on_each_shi
     client: FlaskClient, database: Database
 ) -> None:
     org = make_org(database)
-    programme_id = _line(database, org, shifts=0)
+    programme_id = make_phone_line(database, org, shifts=0)
     sign_in_web(client, org, Role.COORDINATOR)
     work = client.get(f"/t/{org.slug}/work/?lang=en")
     assert MENU_LABEL in work.text
@@ -91,7 +91,7 @@ def test_bad_input_is_shown_in_the_readers_language_and_nothing_is_planned(
     client: FlaskClient, database: Database
 ) -> None:
     org = make_org(database)
-    programme_id = _line(database, org, shifts=0)
+    programme_id = make_phone_line(database, org, shifts=0)
     sign_in_web(client, org, Role.COORDINATOR)
     token = csrf_token(client.get(f"{_url(org)}/").text)
     check = "Tarkista alla merkityt kentät."
@@ -117,8 +117,8 @@ def test_only_staff_of_an_organisation_that_runs_the_line_and_never_another_orga
     app: Flask, client: FlaskClient, database: Database
 ) -> None:
     org, other = make_org(database), make_org(database)
-    programme_id = _line(database, org, shifts=0)
-    theirs = _line(database, other, shifts=0)
+    programme_id = make_phone_line(database, org, shifts=0)
+    theirs = make_phone_line(database, other, shifts=0)
     make_volunteer(database, org, programme_id, approved=True, linked=True)
     volunteer = app.test_client()
     sign_in_web(volunteer, org, Role.VOLUNTEER)
@@ -145,7 +145,7 @@ def test_the_plan_costs_the_same_queries_for_2_or_20_shifts(app: Flask, database
     counts = []
     for size in (2, 20):
         org = make_org(database)
-        programme_id = _line(database, org, shifts=size)
+        programme_id = make_phone_line(database, org, shifts=size)
         volunteer_id = make_volunteer(database, org, programme_id, approved=True)
         with in_tenant(database, org) as db:
             volunteer = db.get(Volunteer, volunteer_id)
