@@ -14,7 +14,7 @@ import hmac
 import json
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, send_file
@@ -116,40 +116,36 @@ class S3Storage:
         secret_key: str = "",
         region: str = "",
     ) -> None:
-        import boto3
-        from botocore.config import Config
-
         self.bucket = bucket
-        connection = {
+        self._connection = {
             "endpoint_url": endpoint_url or None,
             "aws_access_key_id": access_key or None,
             "aws_secret_access_key": secret_key or None,
             "region_name": region or None,
         }
-        # Path-style addressing and SigV4 work with every S3-compatible store.
-        common = {"signature_version": "s3v4", "s3": {"addressing_style": "path"}}
-        self.client = boto3.client(
-            "s3",
-            **connection,
-            # A store that hangs must not hold a web worker for minutes (boto3's
-            # defaults: 60 s per attempt, five attempts).
-            config=Config(
-                **common, connect_timeout=5, read_timeout=30,
-                retries={"mode": "standard", "max_attempts": 3},
-            ),
-        )  # fmt: skip
-        # For the readiness probe: one quick try, so a probe answers in its own time.
-        self._probe_client = boto3.client(
-            "s3",
-            **connection,
-            config=Config(
-                **common, connect_timeout=2, read_timeout=2,
-                retries={"mode": "standard", "max_attempts": 1},
-            ),
-        )  # fmt: skip
+        # A store that hangs must not hold a web worker for minutes (boto3's
+        # defaults: 60 s per attempt, five attempts).
+        self.client = self._client(connect_timeout=5, read_timeout=30, max_attempts=3)
+        self._probe_client: Any = None
+
+    def _client(self, *, connect_timeout: int, read_timeout: int, max_attempts: int) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(
+            # Path-style addressing and SigV4 work with every S3-compatible store.
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"mode": "standard", "max_attempts": max_attempts},
+        )
+        return boto3.client("s3", **self._connection, config=config)
 
     def check_reachable(self) -> None:
         """Raise unless the bucket answers (HEAD on the bucket, one try of at most ~4 s)."""
+        if self._probe_client is None:  # made at the first probe: a client costs ~50 ms
+            self._probe_client = self._client(connect_timeout=2, read_timeout=2, max_attempts=1)
         self._probe_client.head_bucket(Bucket=self.bucket)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:

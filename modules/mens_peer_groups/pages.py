@@ -127,7 +127,7 @@ def _mine(db: Session, operation: str) -> Volunteer:
     return volunteer
 
 
-def _upcoming(db: Session, programme_id: uuid.UUID, cursor: str | None) -> dict[str, Any]:
+def upcoming_shifts(db: Session, programme_id: uuid.UUID, cursor: str | None) -> dict[str, Any]:
     """One page of the programme's shifts not yet over, soonest first (keyset, one query)."""
     stmt = select(PhoneShift).where(
         PhoneShift.programme_id == programme_id, PhoneShift.ends_at > utcnow()
@@ -149,7 +149,7 @@ def _shifts_page(ack_form: AcknowledgeForm | None = None, error: str | None = No
         volunteer = _mine(db, "read")
         programme = get_or_404(db, Programme, volunteer.programme_id)
         rights = service.rights_and_duties(db, volunteer)
-        page = _upcoming(db, programme.id, request.args.get("cursor") or None)
+        page = upcoming_shifts(db, programme.id, request.args.get("cursor") or None)
         mine = {
             s.shift_id: s
             for s in db.scalars(

@@ -26,7 +26,7 @@ from wtforms.validators import DataRequired, NumberRange
 
 from tukiverkko.modules.mens_peer_groups import service
 from tukiverkko.modules.mens_peer_groups.models import ShiftSignup, SignupStatus
-from tukiverkko.modules.mens_peer_groups.pages import _upcoming
+from tukiverkko.modules.mens_peer_groups.pages import upcoming_shifts
 from tukiverkko.platform.db import get_database
 from tukiverkko.platform.errors import NotFound, Problem
 from tukiverkko.platform.pages.common import register_filters
@@ -129,9 +129,10 @@ def _plan_page(form: WeeklyShiftsForm | None = None, error: str | None = None) -
     wanted = form.programme_id.data if form is not None else request.args.get("programme")
     with get_database().unit_of_work() as db:
         programmes = _line_programmes(db)
+        g.mens_peer_groups_staff_menu = bool(programmes)  # the menu needs no query of its own
         programme = _chosen(programmes, wanted)
         require_active_licence(db, programme.tenant_id, service.KEY, "read")
-        page = _upcoming(db, programme.id, page_cursor())
+        page = upcoming_shifts(db, programme.id, page_cursor())
         shift_ids = [shift.id for shift in page["items"]]
         on_shift: dict[uuid.UUID, list[str]] = {shift_id: [] for shift_id in shift_ids}
         for shift_id, name in db.execute(

@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests.factories import Org, csrf_token, make_org, sign_in_web
 from tests.modules.support import make_phone_line
+from tests.platform.pages.webb_support import queries_of
 from tests.platform.primitives.support import in_tenant, make_programme, make_volunteer
 from tukiverkko.modules.mens_peer_groups import service
 from tukiverkko.modules.mens_peer_groups.models import PhoneShift
@@ -155,17 +156,7 @@ def test_the_plan_costs_the_same_queries_for_2_or_20_shifts(app: Flask, database
                 service.sign_up_for_shift(db, shift, volunteer)
         client = app.test_client()
         sign_in_web(client, org, Role.COORDINATOR)
-        engine = app.extensions["tukiverkko.db"].engine
-        seen: list[object] = []
-
-        def count(*args: object, _into: list[object] = seen) -> None:
-            _into.append(args[2])
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            page = client.get(f"{_url(org)}/?lang=en")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        assert page.status_code == 200 and page.text.count("data-shift=") == size
-        counts.append(len(seen))
+        statements, page = queries_of(app, client, f"{_url(org)}/?lang=en")
+        assert page.count("data-shift=") == size
+        counts.append(statements)
     assert counts[0] == counts[1], counts
